@@ -47,7 +47,8 @@ struct EntityTagList {
 EntityTagList parse_entity_tag_list(std::string_view field_value);
 
 // Whether `field_value` matches `current_etag` (the representation's tag; "" if it has none,
-// which only "*" matches). "*" matches any existing representation. Parsing stops at the first
+// which only "*" matches). "*" always gives true: whether a representation exists at all is the
+// caller's question (evaluate_preconditions asks it). Parsing stops at the first
 // malformed member: members before it still count, nothing after it does, so a garbled
 // header can only make a condition fail to match, never match by accident. No allocation.
 bool etag_list_matches(std::string_view field_value, std::string_view current_etag,

@@ -44,7 +44,8 @@ class DateCache {
   HttpDate date_{};
 };
 
-// The calling thread's DateCache, for the Date header on every response.
+// The calling thread's DateCache, for the Date header on every response. The view stays valid
+// until this thread's next call; copy it into the response before yielding.
 std::string_view current_http_date();
 
 }  // namespace portico::http

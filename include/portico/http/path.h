@@ -85,12 +85,14 @@ PathResult normalize_request_path(std::string_view raw_path, const PathOptions& 
 // RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS on Linux >= 5.6, otherwise an equivalent walk one
 // component at a time (O_NOFOLLOW; symlinks expanded by hand, ".." answered from the stack of
 // directories already opened, so a concurrent rename cannot move the walk out of the root).
+// A path that is absolute or has a ".." segment is refused with EINVAL before any lookup.
 // Returns the fd, or -1 with *err set to an errno value (see status_for_open_error).
 int open_under_root(int root_dirfd, std::string_view relative_path, bool allow_symlinks_out,
                     int* err);
 
-// The response for a failed open: ENOENT, ENOTDIR, ENAMETOOLONG, EXDEV and ELOOP -> 404 (a
-// refused symlink looks like a missing file); EACCES, EPERM -> 403; anything else -> 500.
+// The response for a failed open: ENOENT, ENOTDIR, ENAMETOOLONG, EXDEV, ELOOP, EINVAL -> 404
+// (a refused symlink looks like a missing file); EACCES, EPERM -> 403; EMFILE, ENFILE -> 503;
+// anything else -> 500.
 Status status_for_open_error(int err);
 
 }  // namespace portico::http
