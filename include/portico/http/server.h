@@ -1,0 +1,87 @@
+// An HTTP/1.1 server: listeners, one event loop per worker thread, a router of
+// handlers. The portico binary is built on this class; so can any C++ program.
+//
+//   portico::http::Server server({.listen = {"127.0.0.1:8080"}});
+//   server.router().get("/hello", [](const Request&, Response& res) {
+//     res.set_body("{\"hello\":\"world\"}", "application/json");
+//   });
+//   server.start();   // binds; throws std::system_error naming the address on failure
+//   server.run();     // until stop() or SIGINT/SIGTERM
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "portico/http/request_limits.h"
+#include "portico/http/router.h"
+#include "portico/net/event_loop.h"
+#include "portico/net/inet_address.h"
+#include "portico/net/tcp_server.h"
+
+namespace portico::http {
+
+// One line of the access log, handed to the log sink after each response.
+struct AccessLogEntry {
+  const Request* request = nullptr;  // null when the request could not be parsed
+  Status status = Status::kOk;
+  uint64_t body_bytes = 0;    // body bytes of the response (0 for HEAD)
+  int64_t start_unix_ms = 0;  // when the request's first byte was handled
+  int64_t duration_us = 0;    // head complete to response queued
+  const net::InetAddress* peer = nullptr;
+};
+using AccessLogSink = std::function<void(const AccessLogEntry&)>;
+
+struct ServerOptions {
+  std::vector<std::string> listen = {"127.0.0.1:8080"};  // HOST:PORT, "[::1]:PORT"
+  int threads = 0;                                       // worker loops; 0: one per core
+  net::Backend backend = net::Backend::kEpoll;
+  net::ListenOptions listen_options;
+  RequestLimits limits;
+  std::string server_header = "portico";  // Server field; empty omits it
+  bool allow_trace = false;               // TRACE answered (405 otherwise)
+  bool handle_signals = true;             // run() stops on SIGINT/SIGTERM
+  uint32_t shutdown_grace_ms = 10'000;    // graceful stop: time for in-flight requests
+  AccessLogSink access_log;               // called on the worker thread; may be empty
+  // Longest time without a byte written to a client that has a response pending.
+  uint32_t send_timeout_ms = 60'000;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Routes used when no handler was set with set_handler().
+  Router& router() { return router_; }
+  // Replaces routing by one handler for every request.
+  void set_handler(Handler handler) { handler_ = std::move(handler); }
+
+  // Binds every listener and starts the worker threads. Throws std::system_error
+  // (or std::invalid_argument for an unparsable address) naming the address.
+  void start();
+  // Runs the calling thread's loop until stop() (or a signal, see handle_signals).
+  void run();
+  // Thread-safe. Stops accepting, lets in-flight responses finish (up to
+  // shutdown_grace_ms), closes idle connections and makes run() return.
+  void stop();
+
+  // Actual bound addresses (ports resolved when listening on port 0), after start().
+  std::vector<net::InetAddress> listen_addresses() const;
+  const ServerOptions& options() const { return options_; }
+
+ private:
+  struct State;  // loops, listeners, shared connection config
+  void begin_stop();
+
+  ServerOptions options_;
+  Router router_;
+  Handler handler_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace portico::http

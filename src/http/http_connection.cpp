@@ -1,0 +1,471 @@
+// The HTTP/1.1 server side of one connection (RFC 9112): framing, persistence,
+// pipelining in order, timeouts, and backpressure against clients that do not read.
+#include "http/http_connection.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+
+#include "portico/base/log.h"
+#include "portico/http/http_date.h"
+
+namespace portico::http {
+namespace {
+
+// File regions up to this size are read into the response buffer, so a small
+// response (or a batch of pipelined ones) leaves in one write instead of
+// write + sendfile per response.
+constexpr uint64_t kInlineFileBytes = 16 * 1024;
+// Stop answering pipelined requests while this much output waits for the client.
+constexpr size_t kPipelineHighWaterBytes = 1024 * 1024;
+
+int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int64_t steady_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// Fields the connection writes itself; a handler's copies would break the framing.
+bool is_framing_field(std::string_view name) {
+  return iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
+         iequals(name, "Connection") || iequals(name, "Date") || iequals(name, "Keep-Alive");
+}
+
+void append_status_line(std::string& out, Status status) {
+  int c = code(status);
+  char digits[4] = {static_cast<char>('0' + c / 100), static_cast<char>('0' + c / 10 % 10),
+                    static_cast<char>('0' + c % 10), ' '};
+  out += "HTTP/1.1 ";
+  out.append(digits, 4);
+  out += reason_phrase(status);
+  out += "\r\n";
+}
+
+// Reads exactly len bytes at offset; false on error or a file shorter than promised.
+bool pread_all(int fd, int64_t offset, uint64_t len, std::string& out) {
+  size_t start = out.size();
+  out.resize(start + len);
+  uint64_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pread(fd, out.data() + start + done, len - done, offset + done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      out.resize(start);
+      return false;
+    }
+    done += static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpConnection::HttpConnection(const ConnectionConfig& config, net::TcpConnection& conn)
+    : config_(config), limits_(config.options->limits) {
+  info_.peer = conn.peer_address();
+  info_.local = conn.local_address();
+  info_.secure = conn.transport().is_secure();
+  info_.connection_id = conn.id();
+}
+
+void HttpConnection::on_connected(net::TcpConnection& conn) {
+  // A new connection is idle until its first byte: the keep-alive timeout bounds
+  // connections that never send (a client-speaks-first protocol).
+  arm_timer(conn, limits_.header_timeout_ms);
+  if (config_.options->send_timeout_ms > 0) {
+    conn.set_idle_timeout(std::chrono::milliseconds(config_.options->send_timeout_ms));
+  }
+}
+
+void HttpConnection::on_data(net::TcpConnection& conn, net::Buffer& input) {
+  if (phase_ == Phase::kClosing) {
+    input.retrieve_all();
+    return;
+  }
+  process(conn, input);
+}
+
+void HttpConnection::process(net::TcpConnection& conn, net::Buffer& input) {
+  while (phase_ != Phase::kClosing && !waiting_for_drain_) {
+    if (phase_ == Phase::kIdle) {
+      if (input.readable_bytes() == 0) break;
+      phase_ = Phase::kHead;
+      if (config_.options->access_log) request_start_unix_ms_ = unix_ms();
+      arm_timer(conn, limits_.header_timeout_ms);
+    }
+    if (phase_ == Phase::kHead) {
+      ParseResult r = parse_request_head(input.view(), limits_, scan_, head_);
+      if (r.status == ParseStatus::kNeedMore) break;
+      if (r.status == ParseStatus::kError) {
+        LOG_DEBUG("conn %llu %s: bad request: %s",
+                  static_cast<unsigned long long>(info_.connection_id),
+                  info_.peer.to_string().c_str(), to_string(r.error).data());
+        fail(conn, to_status(r.error));
+        return;
+      }
+      scan_.reset();
+      request_start_us_ = steady_us();
+      if (!begin_body(conn, input)) {
+        if (phase_ == Phase::kClosing) return;
+        break;  // body still arriving
+      }
+    } else if (phase_ == Phase::kBody) {
+      if (!read_body(conn, input)) {
+        if (phase_ == Phase::kClosing) return;
+        break;
+      }
+    }
+    // A whole request is here.
+    size_t consumed = 0;
+    std::string_view body = body_;
+    if (!head_copied_) {
+      // Zero copy: the body (if any) sits right after the head in the input buffer.
+      uint64_t body_len = body_in_input_ ? head_.content_length : 0;
+      body = input.view().substr(head_.head_bytes, body_len);
+      consumed = head_.head_bytes + body_len;
+    }
+    handle_request(conn, body);
+    // handle_request may have closed; the views are dead from here on.
+    if (consumed > 0) input.retrieve(consumed);
+  }
+  flush(conn);
+  if (phase_ == Phase::kClosing) {
+    input.retrieve_all();
+    return;
+  }
+  if (peer_closed_ && phase_ == Phase::kIdle && !waiting_for_drain_ &&
+      input.readable_bytes() == 0) {
+    phase_ = Phase::kClosing;
+    conn.close();
+  }
+}
+
+bool HttpConnection::begin_body(net::TcpConnection& conn, net::Buffer& input) {
+  body_.clear();
+  body_in_input_ = false;
+  head_copied_ = false;
+  sent_continue_ = false;
+  switch (head_.body) {
+    case BodyKind::kNone:
+      body_in_input_ = true;
+      head_.content_length = 0;
+      return true;
+    case BodyKind::kContentLength:
+      if (input.readable_bytes() - head_.head_bytes >= head_.content_length) {
+        body_in_input_ = true;  // the common case: the body came with the head
+        return true;
+      }
+      body_remaining_ = head_.content_length;
+      break;
+    case BodyKind::kChunked: chunked_.reset(); break;
+  }
+  // RFC 9110 10.1.1: a client waiting for 100 Continue gets it before we read the body.
+  if (head_.expect_continue && input.readable_bytes() == head_.head_bytes) {
+    flush(conn);
+    conn.send(std::string_view("HTTP/1.1 100 Continue\r\n\r\n"));
+    sent_continue_ = true;
+  }
+  stabilize_head(input);
+  phase_ = Phase::kBody;
+  arm_timer(conn, limits_.body_idle_timeout_ms);
+  return read_body(conn, input);
+}
+
+void HttpConnection::stabilize_head(net::Buffer& input) {
+  head_copy_.assign(input.peek(), head_.head_bytes);
+  HeadScanState scan;
+  RequestHead head;
+  // The same bytes parse the same way: this cannot fail.
+  (void)parse_request_head(head_copy_, limits_, scan, head);
+  head_ = std::move(head);
+  input.retrieve(head_copy_.size());
+  head_copied_ = true;
+}
+
+bool HttpConnection::read_body(net::TcpConnection& conn, net::Buffer& input) {
+  if (head_.body == BodyKind::kContentLength) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(body_remaining_, input.readable_bytes()));
+    body_.append(input.peek(), n);
+    input.retrieve(n);
+    body_remaining_ -= n;
+    if (body_remaining_ > 0) {
+      arm_timer(conn, limits_.body_idle_timeout_ms);
+      return false;
+    }
+    return true;
+  }
+  ChunkedResult r = chunked_.decode_all(input.view(), limits_,
+                                        [this](std::string_view data) { body_.append(data); });
+  input.retrieve(r.consumed);
+  if (r.status == ParseStatus::kError) {
+    fail(conn, to_status(r.error));
+    return false;
+  }
+  if (r.status == ParseStatus::kNeedMore) {
+    arm_timer(conn, limits_.body_idle_timeout_ms);
+    return false;
+  }
+  return true;
+}
+
+void HttpConnection::handle_request(net::TcpConnection& conn, std::string_view body) {
+  info_.request_index = requests_++;
+  Request request(head_, body, info_);
+  Response response;
+  const ServerOptions& opt = *config_.options;
+  if (head_.method == Method::kOther) {
+    response = Response::error(Status::kNotImplemented);
+  } else if (head_.form == TargetForm::kAsterisk) {
+    // OPTIONS * asks about the server as a whole (RFC 9110 9.3.7).
+    response.set_status(Status::kOk);
+    response.set_header("Allow",
+                        opt.allow_trace ? "GET, HEAD, OPTIONS, TRACE" : "GET, HEAD, OPTIONS");
+    response.set_declared_length(0);
+  } else if (head_.method == Method::kTrace && opt.allow_trace) {
+    answer_trace(response);
+  } else {
+    config_.dispatch(request, response);
+  }
+
+  bool keep_alive = head_.keep_alive && !response.close_connection() && !close_requested_ &&
+                    requests_ < limits_.max_requests_per_connection && !peer_closed_ &&
+                    !(config_.stopping && config_.stopping->load(std::memory_order_relaxed));
+  bool head_only = head_.method == Method::kHead;
+  write_response(conn, response, head_only, keep_alive, head_.version);
+  log_access(response.status(), head_only ? 0 : response.body_size(), &request);
+  finish_exchange(conn, keep_alive);
+}
+
+void HttpConnection::answer_trace(Response& response) const {
+  // RFC 9110 9.3.8: echo the request head as message/http, without the fields
+  // that carry credentials (a TRACE must not leak them to a script).
+  std::string echo;
+  echo += head_.method_token;
+  echo += ' ';
+  echo += head_.target;
+  echo += ' ';
+  echo += to_string(head_.version);
+  echo += "\r\n";
+  for (const auto& h : head_.headers) {
+    if (iequals(h.name, "Cookie") || iequals(h.name, "Authorization") ||
+        iequals(h.name, "Proxy-Authorization")) {
+      continue;
+    }
+    echo += h.name;
+    echo += ": ";
+    echo += h.value;
+    echo += "\r\n";
+  }
+  echo += "\r\n";
+  response.set_status(Status::kOk);
+  response.set_body(std::move(echo), "message/http");
+}
+
+void HttpConnection::write_response(net::TcpConnection& conn, const Response& response,
+                                    bool head_only, bool keep_alive, Version version) {
+  Status status = response.status();
+  bool no_body = status_forbids_body(status);
+  out_.reserve(out_.size() + 512);
+  append_status_line(out_, status);
+  if (!config_.server_header.empty() && !response.headers().contains("Server")) {
+    out_ += "Server: ";
+    out_ += config_.server_header;
+    out_ += "\r\n";
+  }
+  out_ += "Date: ";
+  out_ += current_http_date();
+  out_ += "\r\n";
+  for (const auto& f : response.headers().fields()) {
+    if (is_framing_field(f.name)) continue;
+    out_ += f.name;
+    out_ += ": ";
+    out_ += f.value;
+    out_ += "\r\n";
+  }
+  if (!no_body) {
+    uint64_t length = response.has_declared_length() && response.body().empty()
+                          ? response.declared_length()
+                          : response.body_size();
+    out_ += "Content-Length: ";
+    out_ += std::to_string(length);
+    out_ += "\r\n";
+  }
+  if (!keep_alive) {
+    out_ += "Connection: close\r\n";
+  } else if (version == Version::kHttp10) {
+    out_ += "Connection: keep-alive\r\n";
+  }
+  out_ += "\r\n";
+  if (head_only || no_body) return;
+  for (const auto& part : response.body()) {
+    if (!part.file) {
+      out_ += part.data;
+      continue;
+    }
+    if (part.length <= kInlineFileBytes) {
+      if (!pread_all(part.file->fd(), part.offset, part.length, out_)) {
+        // The head promised these bytes; a short file leaves no honest way on.
+        LOG_WARN("conn %llu: file shrank while being sent; aborting",
+                 static_cast<unsigned long long>(info_.connection_id));
+        out_.clear();
+        phase_ = Phase::kClosing;
+        conn.abort();
+        return;
+      }
+      continue;
+    }
+    flush(conn);
+    conn.send_file(part.file, part.offset, static_cast<size_t>(part.length));
+  }
+}
+
+void HttpConnection::flush(net::TcpConnection& conn) {
+  if (out_.empty()) return;
+  conn.send(std::move(out_));
+  out_ = std::string();
+}
+
+void HttpConnection::fail(net::TcpConnection& conn, Status status) {
+  if (phase_ == Phase::kClosing) return;
+  Response response = Response::error(status);
+  write_response(conn, response, false, false, Version::kHttp11);
+  log_access(status, response.body_size(), nullptr);
+  phase_ = Phase::kClosing;
+  flush(conn);
+  // Lingering close: the client may still be sending; reading and discarding
+  // its bytes keeps the kernel from answering with an RST that would destroy
+  // the error response in flight.
+  conn.close();
+}
+
+void HttpConnection::finish_exchange(net::TcpConnection& conn, bool keep_alive) {
+  if (phase_ == Phase::kClosing) return;  // write_response aborted
+  head_copied_ = false;
+  body_in_input_ = false;
+  if (!body_.empty()) body_ = std::string();
+  if (!head_copy_.empty()) head_copy_ = std::string();
+  if (!keep_alive) {
+    phase_ = Phase::kClosing;
+    flush(conn);
+    conn.close();
+    return;
+  }
+  phase_ = Phase::kIdle;
+  arm_timer(conn, limits_.keepalive_timeout_ms);
+  if (out_.size() + conn.queued_bytes() > kPipelineHighWaterBytes) {
+    // A client that sends but does not read must not make us buffer without bound:
+    // stop reading (and answering) until what is queued has gone out.
+    flush(conn);
+    waiting_for_drain_ = true;
+    conn.pause_reading();
+  }
+}
+
+void HttpConnection::arm_timer(net::TcpConnection& conn, uint32_t timeout_ms) {
+  deadline_ms_ = conn.loop()->now_ms() + timeout_ms;
+  if (timer_armed_ || timeout_ms == 0) return;
+  timer_armed_ = true;
+  // The timer is bound to the connection (cancelled when it closes), so `this`
+  // and `conn` are alive whenever it runs.
+  conn.run_after(std::chrono::milliseconds(timeout_ms), [this, &conn] {
+    timer_armed_ = false;
+    on_timer(conn);
+  });
+}
+
+void HttpConnection::on_timer(net::TcpConnection& conn) {
+  if (phase_ == Phase::kClosing) return;
+  int64_t now = conn.loop()->now_ms();
+  if (now < deadline_ms_) {
+    // The deadline moved since the timer was set: sleep the rest of it.
+    int64_t left = deadline_ms_ - now;
+    timer_armed_ = true;
+    conn.run_after(std::chrono::milliseconds(left), [this, &conn] {
+      timer_armed_ = false;
+      on_timer(conn);
+    });
+    return;
+  }
+  switch (phase_) {
+    case Phase::kIdle:
+      if (waiting_for_drain_ || conn.queued_bytes() > 0) {
+        // Still sending a response: that is the send timeout's business.
+        arm_timer(conn, limits_.keepalive_timeout_ms);
+        return;
+      }
+      phase_ = Phase::kClosing;
+      conn.close();
+      return;
+    case Phase::kHead:
+    case Phase::kBody:
+      LOG_DEBUG("conn %llu %s: request timeout",
+                static_cast<unsigned long long>(info_.connection_id),
+                info_.peer.to_string().c_str());
+      fail(conn, Status::kRequestTimeout);
+      return;
+    case Phase::kClosing: return;
+  }
+}
+
+void HttpConnection::on_write_complete(net::TcpConnection& conn) {
+  if (!waiting_for_drain_) return;
+  waiting_for_drain_ = false;
+  conn.resume_reading();  // redelivers buffered pipelined requests
+  if (peer_closed_ && phase_ == Phase::kIdle &&
+      conn.state() != net::TcpConnection::State::kClosing) {
+    // on_data runs again only if input is buffered; with none left, finish here.
+    conn.close();
+  }
+}
+
+void HttpConnection::on_peer_half_closed(net::TcpConnection& conn) {
+  peer_closed_ = true;
+  if (phase_ == Phase::kClosing) return;
+  if (phase_ == Phase::kHead || phase_ == Phase::kBody) {
+    // The request can never complete.
+    phase_ = Phase::kClosing;
+    conn.close();
+    return;
+  }
+  // Idle: responses already queued still go out (close() flushes first).
+  if (!waiting_for_drain_) {
+    phase_ = Phase::kClosing;
+    conn.close();
+  }
+}
+
+void HttpConnection::on_idle_timeout(net::TcpConnection& conn) {
+  // Nothing read or written for send_timeout_ms: the client stopped reading.
+  LOG_DEBUG("conn %llu %s: send timeout", static_cast<unsigned long long>(info_.connection_id),
+            info_.peer.to_string().c_str());
+  phase_ = Phase::kClosing;
+  conn.abort();
+}
+
+void HttpConnection::close_when_idle(net::TcpConnection& conn) {
+  close_requested_ = true;
+  if (phase_ == Phase::kIdle && !waiting_for_drain_) {
+    phase_ = Phase::kClosing;
+    conn.close();
+  }
+}
+
+void HttpConnection::log_access(Status status, uint64_t body_bytes, const Request* request) {
+  const auto& sink = config_.options->access_log;
+  if (!sink) return;
+  AccessLogEntry e;
+  e.request = request;
+  e.status = status;
+  e.body_bytes = body_bytes;
+  e.start_unix_ms = request_start_unix_ms_ ? request_start_unix_ms_ : unix_ms();
+  e.duration_us = request_start_us_ ? steady_us() - request_start_us_ : 0;
+  e.peer = &info_.peer;
+  sink(e);
+}
+
+}  // namespace portico::http

@@ -1,0 +1,78 @@
+// Command-line parsing (CLI11): subcommands, usage errors as one line with exit 2.
+#include "server/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "base/build_info.h"
+#include "portico/tls/library.h"
+#include "server/serve_command.h"
+
+namespace portico::server {
+namespace {
+
+int print_version() {
+  std::printf("portico %s\n", build::kVersion);
+  std::printf("build type: %s\n", build::kBuildType);
+  std::printf("TLS library: %s\n", tls::library_version().c_str());
+  std::printf("event backends: epoll (default), poll\n");
+  return kExitOk;
+}
+
+void add_serve(CLI::App& app, ServeOptions& o) {
+  auto* serve = app.add_subcommand("serve", "Serve static files from DIR (default: .)");
+  serve->add_option("dir", o.root, "Document root")->check(CLI::ExistingDirectory);
+  serve->add_option("--listen,-l", o.listen, "Address to listen on, HOST:PORT (repeatable)");
+  serve->add_option("--threads,-t", o.threads, "Worker threads (default: number of cores)")
+      ->check(CLI::Range(0, 1024));
+  serve->add_option("--event-backend", o.event_backend, "Event backend")
+      ->check(CLI::IsMember({"epoll", "poll"}));
+  serve->add_flag("--browse", o.browse, "List directories without an index file");
+  serve->add_flag("--allow-dotfiles", o.allow_dotfiles, "Serve files whose name starts with '.'");
+  serve->add_flag("--allow-symlinks", o.allow_symlinks, "Follow symlinks that leave the root");
+  serve->add_flag("--allow-uploads", o.allow_uploads, "Enable PUT and DELETE of files");
+  serve->add_flag("--allow-trace", o.allow_trace, "Answer TRACE (without Cookie/Authorization)");
+  serve->add_option("--access-log", o.access_log, "Access log file in combined format, - for stdout");
+  serve->add_option("--error-log", o.error_log, "Error log file (default: stderr)");
+  serve->add_option("--log-level", o.log_level, "Error log level")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  serve->add_option("--server-header", o.server_header, "Server field value ('' omits it)");
+  serve->add_flag("--hide-version", o.hide_version, "Send 'portico' without the version");
+  serve->add_option("--cache-control", o.cache_rules,
+                    "PATTERN=VALUE: Cache-Control for paths matching a glob (repeatable)");
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"portico: web server, reverse proxy and forward proxy for HTTP/1.1 and HTTPS",
+               "portico"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("portico ") + build::kVersion);
+  auto* version = app.add_subcommand("version", "Print version and build facts");
+  ServeOptions serve_options;
+  add_serve(app, serve_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    if (what.empty()) what = "invalid command line";
+    std::fprintf(stderr, "portico: %s (see 'portico --help')\n", what.c_str());
+    return kExitUsage;
+  }
+
+  if (version->parsed()) return print_version();
+  if (app.got_subcommand("serve")) return run_serve(serve_options);
+  return kExitUsage;
+}
+
+}  // namespace portico::server

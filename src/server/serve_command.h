@@ -1,0 +1,30 @@
+// `portico serve`: the zero-config static file server.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace portico::server {
+
+struct ServeOptions {
+  std::string root = ".";
+  std::vector<std::string> listen;       // HOST:PORT; default 127.0.0.1:8080
+  int threads = 0;                       // 0: one per core
+  std::string event_backend = "epoll";   // epoll | poll
+  bool browse = false;                   // directory listings
+  bool allow_dotfiles = false;
+  bool allow_symlinks = false;           // symlinks that leave the root
+  std::string access_log;                // FILE, "-" for stdout, empty for none
+  std::string error_log;                 // FILE, empty for stderr
+  std::string log_level = "info";
+  std::string server_header = "portico"; // Server field; "" omits it
+  bool hide_version = false;
+  bool allow_uploads = false;            // PUT/DELETE
+  bool allow_trace = false;
+  std::vector<std::string> cache_rules;  // PATTERN=VALUE for Cache-Control
+};
+
+// Runs until SIGINT/SIGTERM; returns the process exit status.
+int run_serve(const ServeOptions& options);
+
+}  // namespace portico::server
