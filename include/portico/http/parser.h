@@ -71,11 +71,11 @@ struct RequestHead {
 // the caller's buffer may move or grow between calls. Reset it (reset() or `= {}`) whenever the
 // bytes at the front of the buffer change, i.e. after consuming a request.
 struct HeadScanState {
-  uint32_t scanned = 0;       // bytes already examined; the next call starts looking here
-  uint32_t line_start = 0;    // start of the first line not yet validated
-  uint32_t fields_start = 0;  // start of the header section; 0 until the request line is done
-  uint32_t field_count = 0;   // field lines validated so far
-  uint32_t empty_lines = 0;   // empty lines skipped before the request line
+  size_t scanned = 0;        // bytes already examined; the next call starts looking here
+  size_t line_start = 0;     // start of the first line not yet validated
+  size_t fields_start = 0;   // start of the header section; 0 until the request line is done
+  uint32_t field_count = 0;  // field lines validated so far
+  uint32_t empty_lines = 0;  // empty lines skipped before the request line
   void reset() { *this = HeadScanState{}; }
 };
 
