@@ -40,6 +40,13 @@ void add_serve(CLI::App& app, ServeOptions& o) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   serve->add_option("--server-header", o.server_header, "Server field value ('' omits it)");
   serve->add_flag("--hide-version", o.hide_version, "Send 'portico' without the version");
+  serve->add_option("--header-timeout", o.header_timeout,
+                    "Time to receive a request head, e.g. 10s (408 after)");
+  serve->add_option("--body-timeout", o.body_timeout, "Longest pause inside a body (408 after)");
+  serve->add_option("--keepalive-timeout", o.keepalive_timeout, "Idle time between requests");
+  serve->add_option("--send-timeout", o.send_timeout, "Longest stall of a client reading");
+  serve->add_option("--max-body-size", o.max_body_size, "Largest request body, e.g. 1m (413)");
+  serve->add_option("--max-requests", o.max_requests, "Requests per connection");
   serve->add_option("--cache-control", o.cache_rules,
                     "PATTERN=VALUE: Cache-Control for paths matching a glob (repeatable)");
 }

@@ -11,6 +11,7 @@
 #include "server/access_log.h"
 #include "server/cli.h"
 #include "server/logging.h"
+#include "server/units.h"
 
 namespace portico::server {
 
@@ -47,6 +48,37 @@ int run_serve(const ServeOptions& o) {
     options.server_header = std::string("portico/") + build::kVersion;
   }
   if (o.allow_uploads) options.limits.max_body_bytes = 64ull * 1024 * 1024;
+  struct DurationFlag {
+    const char* flag;
+    const std::string& text;
+    uint32_t* out;
+  };
+  DurationFlag durations[] = {
+      {"--header-timeout", o.header_timeout, &options.limits.header_timeout_ms},
+      {"--body-timeout", o.body_timeout, &options.limits.body_idle_timeout_ms},
+      {"--keepalive-timeout", o.keepalive_timeout, &options.limits.keepalive_timeout_ms},
+      {"--send-timeout", o.send_timeout, &options.send_timeout_ms},
+  };
+  for (const auto& d : durations) {
+    if (d.text.empty()) continue;
+    auto ms = parse_duration_ms(d.text);
+    if (!ms || *ms == 0 || *ms > 24ull * 3600 * 1000) {
+      std::fprintf(stderr, "portico: %s '%s': expected a duration like 10s or 500ms\n", d.flag,
+                   d.text.c_str());
+      return kExitUsage;
+    }
+    *d.out = static_cast<uint32_t>(*ms);
+  }
+  if (!o.max_body_size.empty()) {
+    auto bytes = parse_size_bytes(o.max_body_size);
+    if (!bytes) {
+      std::fprintf(stderr, "portico: --max-body-size '%s': expected a size like 1m or 512k\n",
+                   o.max_body_size.c_str());
+      return kExitUsage;
+    }
+    options.limits.max_body_bytes = *bytes;
+  }
+  if (o.max_requests > 0) options.limits.max_requests_per_connection = o.max_requests;
 
   std::unique_ptr<AccessLog> access_log;
   try {

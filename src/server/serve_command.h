@@ -22,6 +22,10 @@ struct ServeOptions {
   bool allow_uploads = false;            // PUT/DELETE
   bool allow_trace = false;
   std::vector<std::string> cache_rules;  // PATTERN=VALUE for Cache-Control
+  // Limits as given (units parsed by run_serve); empty keeps the default.
+  std::string header_timeout, body_timeout, keepalive_timeout, send_timeout;
+  std::string max_body_size;
+  uint32_t max_requests = 0;  // per connection; 0 keeps the default
 };
 
 // Runs until SIGINT/SIGTERM; returns the process exit status.
