@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 
 #include "portico/base/log.h"
 #include "portico/http/http_date.h"
@@ -19,6 +20,9 @@ namespace {
 constexpr uint64_t kInlineFileBytes = 16 * 1024;
 // Stop answering pipelined requests while this much output waits for the client.
 constexpr size_t kPipelineHighWaterBytes = 1024 * 1024;
+// A streaming body is pulled while less than this waits to be written, in pieces of kStreamPieceBytes.
+constexpr size_t kStreamWindowBytes = 256 * 1024;
+constexpr size_t kStreamPieceBytes = 32 * 1024;
 
 int64_t unix_ms() {
   using namespace std::chrono;
@@ -236,8 +240,19 @@ void HttpConnection::handle_request(net::TcpConnection& conn, std::string_view b
                     requests_ < limits_.max_requests_per_connection && !peer_closed_ &&
                     !(config_.stopping && config_.stopping->load(std::memory_order_relaxed));
   bool head_only = head_.method == Method::kHead;
+  bool streaming = response.stream() && !head_only && !status_forbids_body(response.status());
+  // An HTTP/1.0 client cannot read chunked: its stream ends with the connection.
+  if (streaming && head_.version == Version::kHttp10) keep_alive = false;
   write_response(conn, response, head_only, keep_alive, head_.version);
   log_access(response.status(), head_only ? 0 : response.body_size(), &request);
+  if (streaming && phase_ != Phase::kClosing) {
+    stream_ = response.stream();
+    stream_chunked_ = head_.version == Version::kHttp11;
+    stream_keep_alive_ = keep_alive;
+    waiting_for_drain_ = true;  // no pipelined request is answered before the stream ends
+    pump_stream(conn);
+    return;
+  }
   finish_exchange(conn, keep_alive);
 }
 
@@ -287,7 +302,9 @@ void HttpConnection::write_response(net::TcpConnection& conn, const Response& re
     out_ += f.value;
     out_ += "\r\n";
   }
-  if (!no_body) {
+  if (response.stream() && !no_body) {
+    if (version == Version::kHttp11) out_ += "Transfer-Encoding: chunked\r\n";
+  } else if (!no_body) {
     uint64_t length = response.has_declared_length() && response.body().empty()
                           ? response.declared_length()
                           : response.body_size();
@@ -322,6 +339,45 @@ void HttpConnection::write_response(net::TcpConnection& conn, const Response& re
     flush(conn);
     conn.send_file(part.file, part.offset, static_cast<size_t>(part.length));
   }
+}
+
+void HttpConnection::pump_stream(net::TcpConnection& conn) {
+  std::string piece;
+  while (stream_ && out_.size() + conn.queued_bytes() < kStreamWindowBytes) {
+    piece.clear();
+    BodySource::Result r = stream_->read(piece, kStreamPieceBytes);
+    if (r == BodySource::Result::kError) {
+      LOG_WARN("conn %llu: response stream failed; closing",
+               static_cast<unsigned long long>(info_.connection_id));
+      stream_.reset();
+      flush(conn);
+      phase_ = Phase::kClosing;
+      conn.close();  // without the last chunk: the client sees the body is incomplete
+      return;
+    }
+    if (!piece.empty()) {
+      if (stream_chunked_) {
+        char size_line[24];
+        int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
+        out_.append(size_line, static_cast<size_t>(n));
+        out_ += piece;
+        out_ += "\r\n";
+      } else {
+        out_ += piece;
+      }
+    }
+    if (r == BodySource::Result::kDone) {
+      if (stream_chunked_) out_ += "0\r\n\r\n";
+      stream_.reset();
+      waiting_for_drain_ = false;
+      finish_exchange(conn, stream_keep_alive_);
+      if (phase_ == Phase::kIdle) {
+        conn.resume_reading();  // pipelined requests held back by the stream
+      }
+      return;
+    }
+  }
+  flush(conn);  // the rest follows from on_write_complete
 }
 
 void HttpConnection::flush(net::TcpConnection& conn) {
@@ -413,6 +469,10 @@ void HttpConnection::on_timer(net::TcpConnection& conn) {
 }
 
 void HttpConnection::on_write_complete(net::TcpConnection& conn) {
+  if (stream_) {
+    pump_stream(conn);
+    return;
+  }
   if (!waiting_for_drain_) return;
   waiting_for_drain_ = false;
   conn.resume_reading();  // redelivers buffered pipelined requests

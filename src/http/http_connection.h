@@ -60,6 +60,8 @@ class HttpConnection final : public net::ConnectionHandler {
   void write_response(net::TcpConnection& conn, const Response& response, bool head_only,
                       bool keep_alive, Version version);
   void flush(net::TcpConnection& conn);
+  // Pulls from the streaming body while the output queue has room.
+  void pump_stream(net::TcpConnection& conn);
   // A request that cannot be answered normally: status, Connection: close, lingering close.
   void fail(net::TcpConnection& conn, Status status);
   void finish_exchange(net::TcpConnection& conn, bool keep_alive);
@@ -85,6 +87,9 @@ class HttpConnection final : public net::ConnectionHandler {
   bool waiting_for_drain_ = false;
   bool peer_closed_ = false;
   bool close_requested_ = false;
+  std::shared_ptr<BodySource> stream_;  // a streaming body being sent
+  bool stream_chunked_ = false;         // chunked framing (HTTP/1.1) or close-delimited
+  bool stream_keep_alive_ = false;
   int64_t deadline_ms_ = 0;
   bool timer_armed_ = false;
   int64_t request_start_unix_ms_ = 0;

@@ -8,6 +8,7 @@ namespace portico::http {
 
 void Response::set_body(std::string body, std::string_view content_type) {
   body_.clear();
+  stream_.reset();
   body_.push_back(BodyPart{std::move(body), nullptr, 0, 0});
   headers_.set("Content-Type", content_type);
 }

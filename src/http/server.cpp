@@ -65,19 +65,22 @@ void Server::start() {
     }
   };
 
-  if (options_.listen.empty()) throw std::invalid_argument("no listen address given");
-  for (const auto& spec : options_.listen) {
-    auto addr = net::InetAddress::parse(spec);
+  std::vector<Listener> all = options_.listeners;
+  for (const auto& spec : options_.listen) all.push_back(Listener{spec, options_.listen_options, {}});
+  if (all.empty()) throw std::invalid_argument("no listen address given");
+  for (const auto& spec : all) {
+    auto addr = net::InetAddress::parse(spec.address);
     if (!addr) {
-      throw std::invalid_argument("listen address '" + spec +
+      throw std::invalid_argument("listen address '" + spec.address +
                                   "': expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
     }
     auto listener = std::make_unique<net::TcpServer>(state->base_loop.get(), state->worker_loops,
-                                                     *addr, options_.listen_options);
+                                                     *addr, spec.options);
     const ConnectionConfig* config = &state->config;
     listener->set_handler_factory([config](net::TcpConnection& conn) {
       return std::make_unique<HttpConnection>(*config, conn);
     });
+    if (spec.transport) listener->set_transport_factory(spec.transport);
     listener->start();
     state->listeners.push_back(std::move(listener));
   }

@@ -24,6 +24,20 @@ struct BodyPart {
   uint64_t size() const { return file ? length : data.size(); }
 };
 
+// A body produced piece by piece (compressed on the fly, relayed from an
+// upstream). The connection pulls the next piece only when what it pulled before
+// has been written, so a large body never sits in memory. Sent with chunked
+// transfer coding (HTTP/1.1) or delimited by closing the connection (HTTP/1.0).
+class BodySource {
+ public:
+  enum class Result { kMore, kDone, kError };
+  virtual ~BodySource() = default;
+  // Appends the next bytes (at most about max_bytes; possibly none) to out.
+  // kDone: nothing follows. kError: the body cannot be completed (the
+  // connection is closed without the final chunk, so the client sees it cut).
+  virtual Result read(std::string& out, size_t max_bytes) = 0;
+};
+
 class Response {
  public:
   Response() = default;
@@ -42,7 +56,17 @@ class Response {
   // Appends a memory part or a file region to the body.
   void append_body(std::string data);
   void append_file(std::shared_ptr<const net::FileRef> file, int64_t offset, uint64_t length);
-  void clear_body() { body_.clear(); }
+  void clear_body() {
+    body_.clear();
+    stream_.reset();
+  }
+
+  // Replaces the body with a stream (Content-Length unknown).
+  void set_stream(std::shared_ptr<BodySource> source) {
+    body_.clear();
+    stream_ = std::move(source);
+  }
+  const std::shared_ptr<BodySource>& stream() const { return stream_; }
 
   const std::vector<BodyPart>& body() const { return body_; }
   uint64_t body_size() const;
@@ -69,6 +93,7 @@ class Response {
   Status status_ = Status::kOk;
   Headers headers_;
   std::vector<BodyPart> body_;
+  std::shared_ptr<BodySource> stream_;
   bool close_ = false;
   bool has_declared_length_ = false;
   uint64_t declared_length_ = 0;

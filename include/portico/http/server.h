@@ -34,8 +34,17 @@ struct AccessLogEntry {
 };
 using AccessLogSink = std::function<void(const AccessLogEntry&)>;
 
+// A listener beyond the plain ones in ServerOptions::listen: its own socket
+// options and transport (the TLS layer supplies a factory for HTTPS).
+struct Listener {
+  std::string address;  // HOST:PORT, "[::1]:PORT"
+  net::ListenOptions options;
+  net::TcpServer::TransportFactory transport;  // empty: plain TCP
+};
+
 struct ServerOptions {
-  std::vector<std::string> listen = {"127.0.0.1:8080"};  // HOST:PORT, "[::1]:PORT"
+  std::vector<std::string> listen = {"127.0.0.1:8080"};  // plain HTTP, HOST:PORT, "[::1]:PORT"
+  std::vector<Listener> listeners;                       // more, with options/transport
   int threads = 0;                                       // worker loops; 0: one per core
   net::Backend backend = net::Backend::kEpoll;
   net::ListenOptions listen_options;
