@@ -20,6 +20,7 @@ class Poller;
 class TimerQueue;
 class SignalChannel;
 class TcpConnection;
+struct ReadyChannel;  // internal (net/poller.h)
 
 // The readiness backend. epoll is edge-triggered; poll is level-triggered. Everything above the
 // Poller is written to be correct under both (read/accept until EAGAIN, write interest only
@@ -80,7 +81,8 @@ class EventLoop {
   void run_in_loop_and_wait(std::function<void()> fn);
 
   bool in_loop_thread() const { return std::this_thread::get_id() == thread_id_; }
-  // Aborts the process with a message when called off the loop thread (a programming error).
+  // Aborts the process with a message when called off the loop thread while the loop runs (a
+  // programming error). A loop that is not running may be used from any one thread.
   void assert_in_loop_thread() const;
 
   // Timers (loop thread only). Callbacks run on the loop thread. A timer fires no earlier than
@@ -92,6 +94,8 @@ class EventLoop {
   // callback, including the timer's own (a repeating timer then stops).
   void cancel(TimerId id);
   size_t pending_timers() const;
+  // True while the timer is scheduled (not yet fired, or a repeating timer not cancelled).
+  bool timer_pending(TimerId id) const;
 
   // Handles the given signals on this loop through a signalfd (loop thread only). Blocks them in
   // the calling thread; see block_signals() for the rule about other threads. Calling it again
@@ -138,7 +142,7 @@ class EventLoop {
 
   std::unique_ptr<Poller> poller_;
   std::unique_ptr<TimerQueue> timers_;
-  std::vector<Channel*> active_channels_;
+  std::vector<ReadyChannel> ready_;  // the current iteration's ready channels
 
   int wakeup_fd_ = -1;
   std::unique_ptr<Channel> wakeup_channel_;

@@ -141,22 +141,22 @@ class TcpConnection {
   TcpInfo tcp_info() const;
 
  private:
+  void handle_event(uint32_t events);
   void handle_read();
   void handle_write();
-  void handle_error_event();
-  void handle_hangup();
   void do_handshake();
   void on_established();
-  bool read_into_input(bool* budget_exhausted);
-  void deliver_input(bool force);
   void handle_peer_eof();
   void flush_output();
-  void after_output_drained();
-  void start_shutdown_write();
+  void after_output_drained(bool wrote_something);
+  void maybe_finish_closing();
+  bool start_shutdown_write();
   void start_linger();
   void finish_close(int err);
-  void enqueue_memory(std::string&& data, std::string_view view);
-  bool try_write_direct(std::string_view data, size_t* written);
+  void notify_closed();
+  bool try_write_direct(const char* data, size_t len, size_t* written);
+  bool admit_to_queue(size_t len);
+  void check_high_water();
   void update_interest();
   void fail(int err, const char* what);
   void schedule_read_continuation();
@@ -165,6 +165,11 @@ class TcpConnection {
   void on_idle_timer();
   void note_activity() { last_activity_ms_ = loop_->now_ms(); }
   bool output_open() const;
+  // Runs a handler callback. While one runs, a close does all its work except notifying
+  // (on_closed, the close hook, leaving the loop's table); that happens when the outermost
+  // callback returns, so a handler never sees on_closed in the middle of its own code.
+  template <typename F>
+  void call_handler(F&& f);
 
   EventLoop* const loop_;
   const uint64_t id_;
@@ -194,7 +199,9 @@ class TcpConnection {
   bool read_continuation_pending_ = false;
   bool redeliver_input_ = false;
   bool write_complete_pending_ = false;
+  bool close_notify_pending_ = false;
   int dispatch_depth_ = 0;  // >0 while inside an event of this connection
+  int handler_depth_ = 0;   // >0 while inside a handler callback
   size_t linger_discarded_ = 0;
 
   int64_t idle_timeout_ms_ = 0;
@@ -204,8 +211,9 @@ class TcpConnection {
   std::vector<TimerId> timers_;  // run_after timers, cancelled at close
 };
 
-// A copyable handle to a connection for code that may outlive it or run on another thread:
-// every call is posted to the owning loop and does nothing if the connection is gone by then.
+// A copyable handle to a connection for code that may outlive it or run on another thread.
+// Each call runs on the owning loop (at once when made on that loop's thread, else posted, so
+// calls from one thread keep their order) and does nothing if the connection is gone by then.
 class ConnectionRef {
  public:
   ConnectionRef() = default;
@@ -213,9 +221,6 @@ class ConnectionRef {
   explicit ConnectionRef(const TcpConnection& conn) : loop_(conn.loop()), id_(conn.id()) {}
 
   EventLoop* loop() const { return loop_; }
-  // Process-wide unique, never reused (ids identify connections in timers and logs).
-  static uint64_t next_id();
-
   uint64_t id() const { return id_; }
   explicit operator bool() const { return loop_ != nullptr; }
 

@@ -95,7 +95,6 @@ class TcpServer {
   struct LoopSlot;
 
   void new_connection(LoopSlot& slot, int fd, const InetAddress& peer);
-  LoopSlot& slot_for(EventLoop* loop);
 
   EventLoop* const base_loop_;
   const InetAddress addr_;
@@ -108,6 +107,8 @@ class TcpServer {
   size_t next_slot_ = 0;
   bool started_ = false;
   std::atomic<size_t> connection_count_{0};
+  // Cleared first thing in the destructor; tasks already posted to loops check it.
+  std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 }  // namespace portico::net
