@@ -64,7 +64,9 @@ struct FieldFacts {
 // RFC 9110 8.6 / RFC 9112 6.3: Content-Length = 1*DIGIT. A list of identical values ("42, 42",
 // or repeated fields) is accepted as that value, as the RFCs allow; anything else is invalid.
 void FieldFacts::add_content_length(std::string_view value) {
-  for (;;) {
+  const bool first = !has_content_length;
+  has_content_length = true;
+  for (bool first_element = first;; first_element = false) {
     const size_t comma = value.find(',');
     // Unlike ordinary lists, an empty element here ("", "1,,1", "1,") is malformed.
     const std::string_view e = trim_ows(value.substr(0, comma));
@@ -78,8 +80,7 @@ void FieldFacts::add_content_length(std::string_view value) {
       n = n * 10 + digit;
     }
     if (e.empty()) content_length_bad = true;
-    if (has_content_length && n != content_length) content_length_conflict = true;
-    has_content_length = true;
+    if (!first_element && n != content_length) content_length_conflict = true;
     content_length = n;
     if (comma == std::string_view::npos) return;
     value.remove_prefix(comma + 1);
