@@ -50,13 +50,13 @@ bool for_each_tag(std::string_view list, bool* malformed, Visit visit) {
       *malformed = true;
       return false;
     }
-    if (visit(tag)) return true;
     i += n;
     while (i < list.size() && is_ows(list[i])) ++i;
-    if (i < list.size() && list[i] != ',') {  // two tags without a comma between them
+    if (i < list.size() && list[i] != ',') {  // trailing junk, or two tags without a comma
       *malformed = true;
       return false;
     }
+    if (visit(tag)) return true;
   }
   return false;
 }

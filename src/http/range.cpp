@@ -130,9 +130,10 @@ RangeSet evaluate_ranges(const std::vector<RangeSpec>& specs, uint64_t file_size
   for (const RangeSpec& spec : specs) {
     ByteRange r;
     if (!resolve(spec, file_size, &r)) continue;
-    // Each length <= file_size, so this sum cannot overflow before the check trips.
+    // Overlapping abuse: asking for more bytes than the file holds. Send it once instead.
+    // (Compared as a subtraction: requested <= file_size always, so nothing overflows.)
+    if (r.length() > file_size - requested) return RangeSet{};
     requested += r.length();
-    if (requested > file_size) return RangeSet{};  // overlapping abuse: send the file once
     out.ranges.push_back(r);
   }
   if (out.ranges.empty()) {

@@ -19,18 +19,18 @@ enum class Precondition : uint8_t {
 // The request's conditional fields; nullopt means the field is absent. An empty value is a
 // present field (and for If-Match a non-matching one).
 struct ConditionalFields {
-  std::optional<std::string_view> if_match;
-  std::optional<std::string_view> if_none_match;
-  std::optional<std::string_view> if_modified_since;
-  std::optional<std::string_view> if_unmodified_since;
-  std::optional<std::string_view> if_range;
+  std::optional<std::string_view> if_match = std::nullopt;
+  std::optional<std::string_view> if_none_match = std::nullopt;
+  std::optional<std::string_view> if_modified_since = std::nullopt;
+  std::optional<std::string_view> if_unmodified_since = std::nullopt;
+  std::optional<std::string_view> if_range = std::nullopt;
 };
 
 // What the server knows about the selected representation.
 struct Validators {
-  bool exists = true;     // false: no current representation (e.g. PUT creating)
-  std::string_view etag;  // strong entity-tag with quotes; "" if none
-  std::optional<time_t> last_modified;
+  bool exists = true;          // false: no current representation (e.g. PUT creating)
+  std::string_view etag = {};  // strong entity-tag with quotes; "" if none
+  std::optional<time_t> last_modified = std::nullopt;
   time_t now = 0;  // the server's clock, the same second as the Date header
 };
 
