@@ -36,9 +36,7 @@ ChunkedResult ChunkedDecoder::decode(std::string_view in, const RequestLimits& l
     switch (state_) {
       case State::kSizeStart:
         // chunk-size = 1*HEXDIG: no sign, no "0x", no leading whitespace.
-        if (!is_hex_digit(c)) {
-          return error_result(detail::stray_byte_error(c, ParseError::kBadChunkSize), i);
-        }
+        if (!is_hex_digit(c)) return error_result(ParseError::kBadChunkSize, i);
         state_ = State::kSize;
         chunk_size_ = static_cast<uint64_t>(detail::hex_value(c));
         line_bytes_ = 1;
