@@ -43,6 +43,7 @@ TEST(NormalizeRequestPath, NormalizesOrdinaryPaths) {
       {"/page?x=/../../etc/passwd", "page", false},
       {"/dir/?", "dir", true},
       {"/a:b@c;d=e,f", "a:b@c;d=e,f", false},
+      {"/what%3f%23.txt", "what?#.txt", false},  // decoded '?' and '#' are just name bytes
   };
   for (const OkCase& c : cases) {
     PathResult r = normalize_request_path(c.raw);
