@@ -12,7 +12,9 @@
 #include <system_error>
 #include <utility>
 
+#include "http/file_cache.h"
 #include "http/file_upload.h"
+#include "portico/base/clock.h"
 #include "portico/base/log.h"
 #include "portico/http/conditional.h"
 #include "portico/http/dir_listing.h"
@@ -138,26 +140,44 @@ void StaticFiles::operator()(const Request& req, Response& res) const {
     return;
   }
 
+  std::string key = path.relative();
+  if (path.trailing_slash()) key += '/';
+  FileCache& cache = FileCache::for_thread(&im);
+  int64_t now_ms = monotonic_ms();
+  const CachedFile* file = cache.fresh(key, now_ms);
+  if (!file) {
+    file = resolve(im, key, path, req, res, cache, now_ms);
+    if (!file) return;  // res holds the answer (error, redirect or listing)
+  }
+  serve_file(o, *file, req, res);
+}
+
+// Opens what the path names and, for a regular file (or a directory's index
+// file), returns its cache entry, re-validated. Otherwise fills res.
+const CachedFile* StaticFiles::resolve(const Impl& im, const std::string& key,
+                                       const PathResult& path, const Request& req, Response& res,
+                                       FileCache& cache, int64_t now_ms) {
+  const StaticOptions& o = im.options;
   int err = 0;
   FdGuard fd(open_under_root(im.root_fd, path.relative(), o.allow_symlinks, &err));
   if (fd.get() < 0) {
+    cache.erase(key);
     res = Response::error(status_for_open_error(err));
-    return;
+    return nullptr;
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     res = Response::error(Status::kInternalServerError);
-    return;
+    return nullptr;
   }
-  std::string_view type_name = path.relative();
-  std::string index_rel;
+  std::string type_name = path.relative();
   if (S_ISDIR(st.st_mode)) {
     if (!path.trailing_slash()) {
       res = Response::redirect(Status::kMovedPermanently, slash_redirect_target(req));
-      return;
+      return nullptr;
     }
     for (const auto& index : o.index_files) {
-      index_rel = path.relative().empty() ? index : path.relative() + "/" + index;
+      std::string index_rel = path.relative().empty() ? index : path.relative() + "/" + index;
       int ierr = 0;
       int ifd = open_under_root(im.root_fd, index_rel, o.allow_symlinks, &ierr);
       if (ifd < 0) continue;
@@ -165,7 +185,7 @@ void StaticFiles::operator()(const Request& req, Response& res) const {
       if (::fstat(ifd, &ist) == 0 && S_ISREG(ist.st_mode)) {
         fd.reset(ifd);
         st = ist;
-        type_name = index_rel;
+        type_name = std::move(index_rel);
         break;
       }
       ::close(ifd);
@@ -173,94 +193,122 @@ void StaticFiles::operator()(const Request& req, Response& res) const {
     if (S_ISDIR(st.st_mode)) {
       if (!o.browse) {
         res = Response::error(Status::kForbidden);
-        return;
+        return nullptr;
       }
       int lerr = 0;
       std::vector<DirEntry> entries = read_directory(fd.get(), o.allow_dotfiles, &lerr);
       if (lerr != 0) {
         res = Response::error(status_for_open_error(lerr));
-        return;
+        return nullptr;
       }
       std::string url = "/" + path.relative();
       if (url.size() > 1) url += '/';
       res.set_status(Status::kOk);
       res.set_body(render_directory_listing(url, std::move(entries)), "text/html; charset=utf-8");
       res.set_header("Cache-Control", "no-cache");
-      return;
+      return nullptr;
     }
   } else if (path.trailing_slash()) {
     // "/file.txt/" names a directory that is not one.
     res = Response::error(Status::kNotFound);
-    return;
+    return nullptr;
   }
   if (!S_ISREG(st.st_mode)) {
     res = Response::error(Status::kNotFound);  // FIFOs, devices, sockets
-    return;
+    return nullptr;
   }
+  // Unchanged since cached: keep the entry (and its content), drop the new fd.
+  if (CachedFile* old = cache.find(key)) {
+    int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+    if (old->dev == st.st_dev && old->ino == st.st_ino && old->mtime_ns == mtime_ns &&
+        old->size == static_cast<uint64_t>(st.st_size)) {
+      old->checked_ms = now_ms;
+      return old;
+    }
+  }
+  CachedFile entry;
+  auto ref = std::make_shared<net::FileRef>(fd.release(), static_cast<int64_t>(st.st_size));
+  if (!fill_cached_file(std::move(ref), st, type_name, entry)) {
+    res = Response::error(Status::kInternalServerError);
+    return nullptr;
+  }
+  entry.checked_ms = now_ms;
+  return cache.put(key, std::move(entry));
+}
 
-  uint64_t size = static_cast<uint64_t>(st.st_size);
-  int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-  std::string etag = make_file_etag(mtime_ns, size, st.st_ino);
+namespace {
+
+// Appends bytes [offset, offset+length) of a cached file: from memory when held.
+void append_range(const CachedFile& f, uint64_t offset, uint64_t length, Response& res) {
+  if (f.has_content) {
+    res.append_body(f.content.substr(offset, length));
+  } else {
+    res.append_file(f.file, static_cast<int64_t>(offset), length);
+  }
+}
+
+}  // namespace
+
+void StaticFiles::serve_file(const StaticOptions& o, const CachedFile& f, const Request& req,
+                             Response& res) {
+  Method m = req.method();
   Validators v;
-  v.etag = etag;
-  v.last_modified = st.st_mtim.tv_sec;
+  v.etag = f.etag;
+  v.last_modified = f.mtime;
   v.now = std::time(nullptr);
   ConditionalFields cond = conditional_fields(req);
-  std::string_view content_type = content_type_for(type_name);
 
-  res.set_header("Last-Modified", format_http_date(st.st_mtim.tv_sec).view());
-  res.set_header("ETag", etag);
+  res.set_header("Last-Modified", f.last_modified);
+  res.set_header("ETag", f.etag);
   apply_cache_rules(o, req.path(), res);
 
   switch (evaluate_preconditions(m, cond, v)) {
-    case Precondition::kNotModified: res.set_status(Status::kNotModified); return;
-    case Precondition::kPreconditionFailed: {
-      Response failed = Response::error(Status::kPreconditionFailed);
-      res = std::move(failed);
+    case Precondition::kNotModified:
+      res.set_status(Status::kNotModified);
       return;
-    }
+    case Precondition::kPreconditionFailed:
+      res = Response::error(Status::kPreconditionFailed);
+      return;
     case Precondition::kProceed: break;
   }
 
   res.set_header("Accept-Ranges", "bytes");
-  auto file = std::make_shared<net::FileRef>(fd.release(), static_cast<int64_t>(size));
   std::optional<std::string_view> range = field(req, "Range");
   // RFC 9110 14.2: Range is defined for GET only; If-Range may turn it off.
   if (m == Method::kGet && range && if_range_allows_range(cond.if_range, v)) {
-    RangeSet set = evaluate_range_header(*range, size);
+    RangeSet set = evaluate_range_header(*range, f.size);
     if (set.outcome == RangeOutcome::kUnsatisfiable) {
-      Response bad = Response::error(Status::kRangeNotSatisfiable);
-      bad.set_header("Content-Range", unsatisfied_content_range(size));
-      res = std::move(bad);
+      res = Response::error(Status::kRangeNotSatisfiable);
+      res.set_header("Content-Range", unsatisfied_content_range(f.size));
       return;
     }
     if (set.outcome == RangeOutcome::kPartial) {
       res.set_status(Status::kPartialContent);
       if (set.ranges.size() == 1) {
         const ByteRange& r = set.ranges.front();
-        res.set_header("Content-Type", content_type);
-        res.set_header("Content-Range", content_range_value(r.first, r.last, size));
-        res.append_file(file, static_cast<int64_t>(r.first), r.length());
+        res.set_header("Content-Type", f.content_type);
+        res.set_header("Content-Range", content_range_value(r.first, r.last, f.size));
+        append_range(f, r.first, r.length(), res);
         return;
       }
       MultipartByteranges mp =
-          make_multipart_byteranges(set.ranges, size, content_type, make_multipart_boundary());
+          make_multipart_byteranges(set.ranges, f.size, f.content_type, make_multipart_boundary());
       res.set_header("Content-Type", mp.content_type);
       for (size_t i = 0; i < set.ranges.size(); ++i) {
         res.append_body(std::move(mp.part_headers[i]));
-        res.append_file(file, static_cast<int64_t>(set.ranges[i].first), set.ranges[i].length());
+        append_range(f, set.ranges[i].first, set.ranges[i].length(), res);
       }
       res.append_body(std::move(mp.closing));
       return;
     }
   }
   res.set_status(Status::kOk);
-  res.set_header("Content-Type", content_type);
+  res.set_header("Content-Type", f.content_type);
   if (m == Method::kHead) {
-    res.set_declared_length(size);
+    res.set_declared_length(f.size);
     return;
   }
-  res.append_file(std::move(file), 0, size);
+  append_range(f, 0, f.size, res);
 }
 
 std::optional<CacheRule> parse_cache_rule(std::string_view spec) {

@@ -46,6 +46,11 @@ class StaticFiles {
 
  private:
   struct Impl;
+  static const struct CachedFile* resolve(const Impl& im, const std::string& key,
+                                          const class PathResult& path, const Request& req,
+                                          Response& res, class FileCache& cache, int64_t now_ms);
+  static void serve_file(const StaticOptions& o, const struct CachedFile& f, const Request& req,
+                         Response& res);
   std::shared_ptr<const Impl> impl_;  // shared: copies of the handler are cheap
 };
 
