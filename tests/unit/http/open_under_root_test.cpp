@@ -278,7 +278,8 @@ TEST_P(OpenUnderRootOptionsTest, RefusesPathsThatAreNotNormalized) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Direct, OpenUnderRootOptionsTest,
-                         ::testing::Values(Opener::kOpenUnderRoot));
+                         ::testing::Values(Opener::kOpenUnderRoot),
+                         [](const auto&) { return std::string("OpenUnderRoot"); });
 
 TEST(StatusForOpenError, MapsErrnoToTheResponse) {
   for (int e : {ENOENT, ENOTDIR, ENAMETOOLONG, EXDEV, ELOOP, EINVAL}) {
