@@ -17,6 +17,8 @@ namespace portico::tls {
 //
 // Writes: SSL_write makes one record per call (partial-write mode); after a WANT_WRITE the
 // connection retries with the same bytes at the head of its output queue, as OpenSSL requires.
+// (OpenSSL may have sent whole records before the WANT_WRITE; the retry reports them, so one
+// call can report more than a record.)
 // Small iovecs are coalesced into one record through a per-thread buffer. Files go out with
 // SSL_sendfile under kernel TLS, otherwise through a per-thread buffer (pread + SSL_write).
 // Neither buffer belongs to a connection: per-connection memory is OpenSSL's state plus record
