@@ -1,6 +1,8 @@
 // The request line: method, request-target in its four forms, version (RFC 9112 3).
 #include "http/request_line.h"
 
+#include <algorithm>
+
 #include "http/char_class.h"
 #include "http/field_line.h"
 
@@ -25,11 +27,7 @@ bool is_valid_reg_name(std::string_view s) {
 // IP-literal contents: IPv6address or IPvFuture (RFC 3986 3.2.2). Checked by character class
 // only, which already excludes everything that could end the authority or smuggle a path.
 bool is_valid_ip_literal(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!is_host_char(c) && c != ':') return false;
-  }
-  return true;
+  return !s.empty() && std::ranges::all_of(s, [](char c) { return is_host_char(c) || c == ':'; });
 }
 
 void split_path_query(std::string_view s, RequestLine& out) {
@@ -132,10 +130,7 @@ bool is_valid_authority(std::string_view a, bool require_host, bool require_port
   if (a[host_end] != ':') return false;
   const std::string_view port = a.substr(host_end + 1);
   if (require_port && port.empty()) return false;
-  for (char c : port) {
-    if (!is_digit(c)) return false;
-  }
-  return true;
+  return std::ranges::all_of(port, is_digit);
 }
 
 ParseError check_request_line_start(char c) {

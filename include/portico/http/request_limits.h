@@ -24,7 +24,7 @@ struct RequestLimits {
   uint32_t max_leading_empty_lines = 8;
   // Decoded body (Content-Length value, or the sum of chunk sizes). Larger -> 413 Content Too
   // Large; a Content-Length over the limit is refused before any body byte is read.
-  uint64_t max_body_bytes = 1024 * 1024;
+  uint64_t max_body_bytes = uint64_t{1024} * 1024;
   // One chunk-size line: hex size, whitespace and chunk extensions (which are skipped), without
   // its CRLF. Longer -> 400.
   uint32_t max_chunk_line_bytes = 4 * 1024;
