@@ -1,0 +1,91 @@
+// Internal to http/: which representation of a static file a request gets (RFC 9110 12.1,
+// proactive negotiation): the language variant, the content coding, and the encoded body.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portico/http/accept_encoding.h"
+#include "portico/http/compressed_cache.h"
+#include "portico/http/compression_options.h"
+#include "portico/http/request.h"
+
+namespace portico::http {
+
+// The value of a request field that may be sent several times, as one list (RFC 9110 5.3):
+// a view of the only field, or the fields joined with ", " into `storage`. "" when absent.
+std::string_view combined_field(const Request& req, std::string_view name, std::string& storage);
+
+// ---- Language variants (about.html.en, about.html.de) ---------------------------------------
+
+// A variant that was opened: its path relative to the root and its language tag.
+struct LanguageVariant {
+  int fd = -1;  // the caller owns it
+  std::string relative;
+  std::string language;
+};
+
+// Opens the best variant "<relative>.<tag>" of a file that does not exist itself. Candidates,
+// each tried until one opens as a regular file: the site's languages the request accepts, best
+// first (rank_languages), then `default_language`, then the remaining site languages in their
+// configured order (a page in some language beats a 404; RFC 9110 12.1 lets a server send a
+// representation the client did not ask for). fd -1 when no variant exists or `languages` is
+// empty. Costs one openat per candidate tried, so it only runs for missing files.
+LanguageVariant open_language_variant(int root_fd, std::string_view relative, const Request& req,
+                                      const std::vector<std::string>& languages,
+                                      std::string_view default_language, bool allow_symlinks);
+
+// The site language a file name ends in ("about.html.de" -> "de"; the suffix is compared
+// case-insensitively), or "" when it does not end in one. Such a file takes its Content-Type
+// from the name without the suffix ("about.html").
+std::string_view language_suffix(std::string_view relative,
+                                 const std::vector<std::string>& languages);
+
+// ---- Content codings -------------------------------------------------------------------------
+
+struct EncodingChoice {
+  enum class Kind : uint8_t {
+    kIdentity,        // the file as it is
+    kPrecompressed,   // a sibling file (fd, st): a static representation, ranges allowed
+    kCompressWhole,   // compress the whole file into memory (or take it from the cache)
+    kCompressStream,  // compress while sending, chunked
+    kNotAcceptable,   // 406: identity refused and no acceptable coding available
+  };
+  Kind kind = Kind::kIdentity;
+  ContentCoding coding = ContentCoding::kIdentity;
+  int fd = -1;  // kPrecompressed: the sibling; the caller owns it
+  struct stat st {};
+  // The response depends on Accept-Encoding (send Vary), even when identity was chosen.
+  bool vary = false;
+};
+
+// Chooses the coding for a regular file of `content_type`. Only types that should_compress_type
+// accepts are negotiated; others are always identity, without Vary, and Accept-Encoding is
+// ignored for them (a 406 for a PNG would help nobody). Order of choice:
+//   1. a precompressed sibling, by server preference among the codings the client accepts
+//      (it costs no CPU and may have been made at a level too slow for on-the-fly use);
+//   2. on-the-fly compression, by server preference, when enabled, the file has at least
+//      min_size_bytes, and the request is not a GET with Range: a range of an on-the-fly
+//      stream cannot be served without compressing everything before it, so ranges get the
+//      identity representation (RFC 9110 14: ranges address the selected representation);
+//   3. identity when acceptable, else kNotAcceptable.
+EncodingChoice choose_encoding(const Request& req, const CompressionOptions& options, int root_fd,
+                               std::string_view relative, const struct stat& original,
+                               std::string_view content_type, bool allow_symlinks);
+
+// The whole file `fd` (described by `st`) compressed with `coding`, from `cache` when it holds
+// this version (cache may be null), else read, compressed and stored. Not stored when the file
+// changed while being read. nullptr when reading or compressing fails.
+std::shared_ptr<const std::string> compress_whole_file(int fd, const struct stat& st,
+                                                       std::string_view relative,
+                                                       ContentCoding coding, int level,
+                                                       CompressedCache* cache);
+
+// "Accept-Encoding", "Accept-Language", both joined, or "" (RFC 9110 12.5.5).
+std::string_view vary_value(bool accept_encoding, bool accept_language);
+
+}  // namespace portico::http
