@@ -8,6 +8,8 @@
 
 #include "base/build_info.h"
 #include "portico/tls/library.h"
+#include "server/cert_command.h"
+#include "server/config_commands.h"
 #include "server/serve_command.h"
 
 namespace portico::server {
@@ -49,6 +51,30 @@ void add_serve(CLI::App& app, ServeOptions& o) {
   serve->add_option("--max-requests", o.max_requests, "Requests per connection");
   serve->add_option("--cache-control", o.cache_rules,
                     "PATTERN=VALUE: Cache-Control for paths matching a glob (repeatable)");
+  // HTTPS (server/tls_setup.cpp checks the combinations).
+  serve->add_option("--tls-listen", o.tls_listen, "HTTPS address, HOST:PORT (repeatable)");
+  serve->add_option("--cert", o.cert_files,
+                    "Certificate chain PEM (repeatable; pairs with --key in order)");
+  serve->add_option("--key", o.key_files, "Private key PEM for the --cert at the same position");
+  serve->add_option("--client-ca", o.client_ca,
+                    "Require client certificates signed by a CA in this PEM file (mTLS)");
+  serve->add_option("--hsts", o.hsts_seconds,
+                    "Send Strict-Transport-Security: max-age=SECONDS on HTTPS responses")
+      ->check(CLI::Range(int64_t{0}, int64_t{2'000'000'000}));
+  serve->add_option("--redirect-http", o.redirect_http,
+                    "Plain HTTP address, HOST:PORT, answering every request with 301 to https");
+}
+
+void add_cert(CLI::App& app, CertOptions& o) {
+  auto* cert = app.add_subcommand("cert", "Certificate tools");
+  cert->require_subcommand(1);
+  auto* self = cert->add_subcommand(
+      "self-signed", "Write a development certificate (ECDSA P-256) as cert.pem and key.pem");
+  self->add_option("--name", o.name, "Host name or IP the certificate is for")->required();
+  self->add_option("--out", o.out_dir, "Directory to write cert.pem and key.pem into")
+      ->required();
+  self->add_option("--days", o.days, "Validity in days")->check(CLI::Range(1, 3650));
+  self->add_flag("--force", o.force, "Replace existing files");
 }
 
 }  // namespace
@@ -61,7 +87,20 @@ int run_cli(int argc, char** argv) {
   auto* version = app.add_subcommand("version", "Print version and build facts");
   ServeOptions serve_options;
   add_serve(app, serve_options);
+  ConfigCommandOptions config_options;  // check, run
+  add_config_commands(app, config_options);
+  CertOptions cert_options;
+  add_cert(app, cert_options);
 
+  // "portico frobnicate": name the unknown subcommand instead of CLI11's generic message.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto* sub : app.get_subcommands({})) known = known || sub->get_name() == argv[1];
+    if (!known) {
+      std::fprintf(stderr, "portico: unknown subcommand '%s' (see 'portico --help')\n", argv[1]);
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -79,6 +118,8 @@ int run_cli(int argc, char** argv) {
 
   if (version->parsed()) return print_version();
   if (app.got_subcommand("serve")) return run_serve(serve_options);
+  if (auto status = run_config_commands(app, config_options)) return *status;
+  if (app.got_subcommand("cert")) return run_cert_self_signed(cert_options);
   return kExitUsage;
 }
 
