@@ -1,6 +1,7 @@
 // Server: binds listeners, runs worker loops, and stops gracefully.
 #include "portico/http/server.h"
 
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
 #include <system_error>
@@ -18,6 +19,13 @@ struct Server::State {
   std::unique_ptr<net::EventLoopThreadPool> pool;
   std::vector<net::EventLoop*> worker_loops;  // empty: the base loop serves
   std::vector<std::unique_ptr<net::TcpServer>> listeners;
+  // Removed at run time: no longer accepting, kept until their connections are gone.
+  struct Retired {
+    std::unique_ptr<net::TcpServer> server;
+    int64_t deadline_ms = 0;
+  };
+  std::vector<Retired> retired;
+  net::TimerId reap_timer;
   ConnectionConfig config;
   std::atomic<bool> stopping{false};
   int64_t stop_deadline_ms = 0;
@@ -29,6 +37,7 @@ Server::~Server() {
   if (!state_) return;
   // Listeners close their connections on the loops, which must still run.
   state_->listeners.clear();
+  state_->retired.clear();
   if (state_->pool) state_->pool->stop();
 }
 
@@ -68,23 +77,91 @@ void Server::start() {
   std::vector<Listener> all = options_.listeners;
   for (const auto& spec : options_.listen) all.push_back(Listener{spec, options_.listen_options, {}});
   if (all.empty()) throw std::invalid_argument("no listen address given");
-  for (const auto& spec : all) {
-    auto addr = net::InetAddress::parse(spec.address);
-    if (!addr) {
-      throw std::invalid_argument("listen address '" + spec.address +
-                                  "': expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
-    }
-    auto listener = std::make_unique<net::TcpServer>(state->base_loop.get(), state->worker_loops,
-                                                     *addr, spec.options);
-    const ConnectionConfig* config = &state->config;
-    listener->set_handler_factory([config](net::TcpConnection& conn) {
-      return std::make_unique<HttpConnection>(*config, conn);
-    });
-    if (spec.transport) listener->set_transport_factory(spec.transport);
-    listener->start();
-    state->listeners.push_back(std::move(listener));
-  }
   state_ = std::move(state);
+  try {
+    for (const auto& spec : all) state_->listeners.push_back(make_listener(spec));
+  } catch (...) {
+    state_->listeners.clear();
+    if (state_->pool) state_->pool->stop();
+    state_.reset();
+    throw;
+  }
+}
+
+std::unique_ptr<net::TcpServer> Server::make_listener(const Listener& spec) {
+  auto addr = net::InetAddress::parse(spec.address);
+  if (!addr) {
+    throw std::invalid_argument("listen address '" + spec.address +
+                                "': expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+  }
+  auto listener = std::make_unique<net::TcpServer>(state_->base_loop.get(), state_->worker_loops,
+                                                   *addr, spec.options);
+  const ConnectionConfig* config = &state_->config;
+  listener->set_handler_factory([config](net::TcpConnection& conn) {
+    return std::make_unique<HttpConnection>(*config, conn);
+  });
+  if (spec.transport) listener->set_transport_factory(spec.transport);
+  listener->start();
+  return listener;
+}
+
+net::EventLoop* Server::base_loop() const { return state_ ? state_->base_loop.get() : nullptr; }
+
+std::vector<net::EventLoop*> Server::serving_loops() const {
+  if (!state_) return {};
+  if (state_->worker_loops.empty()) return {state_->base_loop.get()};
+  return state_->worker_loops;
+}
+
+net::InetAddress Server::add_listener(const Listener& spec) {
+  if (!state_) throw std::logic_error("Server::add_listener before start");
+  state_->base_loop->assert_in_loop_thread();
+  state_->listeners.push_back(make_listener(spec));
+  return state_->listeners.back()->listen_address();
+}
+
+bool Server::remove_listener(const net::InetAddress& bound) {
+  if (!state_) return false;
+  State& st = *state_;
+  st.base_loop->assert_in_loop_thread();
+  auto it = std::find_if(st.listeners.begin(), st.listeners.end(),
+                         [&](const auto& l) { return l->listen_address() == bound; });
+  if (it == st.listeners.end()) return false;
+  (*it)->stop_accepting();
+  st.retired.push_back(State::Retired{std::move(*it), st.base_loop->now_ms() +
+                                                          options_.shutdown_grace_ms});
+  st.listeners.erase(it);
+  // Its connections finish the response in progress, then close. A connection belongs to the
+  // listener when its local address is the bound one (any-address: same port and family).
+  for (net::EventLoop* loop : serving_loops()) {
+    loop->post([loop, bound] {
+      loop->for_each_connection([&bound](net::TcpConnection& c) {
+        const net::InetAddress& local = c.local_address();
+        bool mine = bound.is_any() ? local.port() == bound.port() &&
+                                         local.is_ipv6() == bound.is_ipv6()
+                                   : local == bound;
+        if (!mine) return;
+        if (auto* h = dynamic_cast<HttpConnection*>(c.handler())) h->close_when_idle(c);
+      });
+    });
+  }
+  if (!st.reap_timer) {
+    st.reap_timer = st.base_loop->run_every(std::chrono::milliseconds(50),
+                                            [this] { reap_retired_listeners(); });
+  }
+  return true;
+}
+
+void Server::reap_retired_listeners() {
+  State& st = *state_;
+  int64_t now = st.base_loop->now_ms();
+  std::erase_if(st.retired, [now](const State::Retired& r) {
+    return r.server->connection_count() == 0 || now >= r.deadline_ms;
+  });
+  if (st.retired.empty()) {
+    st.base_loop->cancel(st.reap_timer);
+    st.reap_timer = {};
+  }
 }
 
 std::vector<net::InetAddress> Server::listen_addresses() const {
@@ -106,6 +183,7 @@ void Server::run() {
   loop.run();
   // Back on the base thread after quit(): tear down in order.
   state_->listeners.clear();
+  state_->retired.clear();
   if (state_->pool) state_->pool->stop();
 }
 
@@ -135,6 +213,7 @@ void Server::begin_stop() {
     State& s = *state_;
     size_t open = 0;
     for (auto& l : s.listeners) open += l->connection_count();
+    for (auto& r : s.retired) open += r.server->connection_count();
     if (open == 0 || s.base_loop->now_ms() >= s.stop_deadline_ms) {
       if (open > 0) LOG_WARN("grace period over; closing %zu connections", open);
       s.base_loop->quit();

@@ -1,91 +1,202 @@
-// Combined log format (as nginx/Apache) with the request time in seconds appended.
+// Buffered access log: per-thread buffers, a writer thread that flushes them on a timer, when
+// one fills, on request and at exit, and reopens the file on request (log rotation).
 #include "server/access_log.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <ctime>
+#include <chrono>
+#include <cstring>
 #include <system_error>
+
+#include "portico/base/log.h"
 
 namespace portico::server {
 namespace {
 
-// Quoted fields escape '"', '\' and control bytes so a client cannot forge lines.
-void append_escaped(std::string& out, std::string_view s) {
-  if (s.empty()) {
-    out += '-';
-    return;
-  }
-  static const char* hex = "0123456789abcdef";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
+std::atomic<uint64_t> g_next_log_id{1};
+
+// The calling thread's shard of the log it wrote to last (ids are never reused, so an entry
+// for a destroyed log never matches a live one).
+struct ShardCache {
+  uint64_t log_id = 0;
+  void* shard = nullptr;
+};
+thread_local ShardCache t_shard_cache;
+
+int open_log_file(const std::string& path) {
+  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
 }  // namespace
 
-AccessLog::AccessLog(const std::string& path) {
-  if (path == "-") {
+struct AccessLog::Shard {
+  std::thread::id owner;
+  std::mutex mutex;  // taken by its thread per line and by the writer per flush: uncontended
+  std::string buffer;
+};
+
+AccessLog::AccessLog(AccessLogOptions options)
+    : options_(std::move(options)),
+      formatter_(options_.format, options_.format_string),
+      id_(g_next_log_id.fetch_add(1)) {
+  if (options_.path == "-") {
     fd_ = STDOUT_FILENO;
-    return;
+  } else {
+    fd_ = open_log_file(options_.path);
+    if (fd_ < 0) {
+      throw std::system_error(errno, std::generic_category(), "access log '" + options_.path + "'");
+    }
+    owns_fd_ = true;
   }
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "access log '" + path + "'");
-  owns_fd_ = true;
+  writer_ = std::thread([this] { writer_main(); });
 }
 
+namespace {
+AccessLogOptions combined_to(const std::string& path) {
+  AccessLogOptions o;
+  o.path = path;
+  return o;
+}
+}  // namespace
+
+AccessLog::AccessLog(const std::string& path) : AccessLog(combined_to(path)) {}
+
 AccessLog::~AccessLog() {
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
   if (owns_fd_) ::close(fd_);
 }
 
-std::string AccessLog::format(const http::AccessLogEntry& e) {
+std::string AccessLog::format(const http::AccessLogEntry& entry) {
   std::string line;
-  line.reserve(256);
-  line += e.peer ? e.peer->host_string() : "-";
-  line += " - - [";
-  time_t secs = static_cast<time_t>(e.start_unix_ms / 1000);
-  struct tm tm {};
-  ::gmtime_r(&secs, &tm);
-  char when[40];
-  std::strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-  line += when;
-  line += "] \"";
-  if (e.request) {
-    append_escaped(line, e.request->method_token());
-    line += ' ';
-    append_escaped(line, e.request->target());
-    line += ' ';
-    line += http::to_string(e.request->version());
-  } else {
-    line += '-';
-  }
-  line += "\" ";
-  line += std::to_string(http::code(e.status));
-  line += ' ';
-  line += std::to_string(e.body_bytes);
-  line += " \"";
-  append_escaped(line, e.request ? e.request->header("Referer") : std::string_view());
-  line += "\" \"";
-  append_escaped(line, e.request ? e.request->header("User-Agent") : std::string_view());
-  line += "\" ";
-  char took[32];
-  std::snprintf(took, sizeof took, "%.3f", static_cast<double>(e.duration_us) / 1e6);
-  line += took;
-  line += '\n';
+  append_combined_line(line, entry);
   return line;
 }
 
+AccessLog::Shard& AccessLog::shard_for_this_thread() const {
+  if (t_shard_cache.log_id == id_) return *static_cast<Shard*>(t_shard_cache.shard);
+  std::lock_guard<std::mutex> lock(shards_mutex_);
+  std::thread::id self = std::this_thread::get_id();
+  Shard* found = nullptr;
+  for (auto& s : shards_) {
+    if (s->owner == self) found = s.get();
+  }
+  if (!found) {
+    shards_.push_back(std::make_unique<Shard>());
+    found = shards_.back().get();
+    found->owner = self;
+  }
+  t_shard_cache = ShardCache{id_, found};
+  return *found;
+}
+
 void AccessLog::write(const http::AccessLogEntry& entry) const {
-  std::string line = format(entry);
-  // One write per line: O_APPEND keeps lines from different threads whole.
-  (void)!::write(fd_, line.data(), line.size());
+  Shard& shard = shard_for_this_thread();
+  size_t size = 0;
+  {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    if (shard.buffer.size() >= options_.buffer_bytes * 16) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    formatter_.append(shard.buffer, entry);
+    size = shard.buffer.size();
+  }
+  if (size >= options_.buffer_bytes && !wake_pending_.exchange(true)) {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    wake_.notify_one();
+  }
+}
+
+void AccessLog::reopen() {
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    reopen_ = true;
+  }
+  wake_.notify_one();
+}
+
+void AccessLog::flush() {
+  std::unique_lock<std::mutex> lock(state_mutex_);
+  uint64_t ticket = ++flush_requested_;
+  wake_.notify_one();
+  flushed_.wait(lock, [&] { return flush_done_ >= ticket || stop_; });
+}
+
+void AccessLog::write_out(const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      LOG_ERROR("access log '%s': write failed: %s", options_.path.c_str(),
+                n < 0 ? std::strerror(errno) : "no progress");
+      return;
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+void AccessLog::reopen_now() {
+  if (!owns_fd_) return;
+  int fd = open_log_file(options_.path);
+  if (fd < 0) {
+    LOG_ERROR("access log '%s': reopen failed: %s (still writing to the old file)",
+              options_.path.c_str(), std::strerror(errno));
+    return;
+  }
+  ::close(fd_);
+  fd_ = fd;
+  LOG_INFO("access log '%s' reopened", options_.path.c_str());
+}
+
+void AccessLog::writer_main() {
+  std::string batch;
+  std::vector<Shard*> shards;
+  for (;;) {
+    bool stopping = false;
+    bool reopen = false;
+    uint64_t flush_ticket = 0;
+    {
+      std::unique_lock<std::mutex> lock(state_mutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(options_.flush_interval_ms), [&] {
+        return stop_ || reopen_ || flush_requested_ > flush_done_ || wake_pending_.load();
+      });
+      stopping = stop_;
+      reopen = reopen_;
+      reopen_ = false;
+      flush_ticket = flush_requested_;
+    }
+    wake_pending_.store(false);
+    {
+      std::lock_guard<std::mutex> lock(shards_mutex_);
+      shards.clear();
+      for (auto& s : shards_) shards.push_back(s.get());
+    }
+    // Shards are never removed while the log lives, so the pointers stay valid.
+    for (Shard* s : shards) {
+      std::lock_guard<std::mutex> lock(s->mutex);
+      batch += s->buffer;
+      s->buffer.clear();
+      if (s->buffer.capacity() > options_.buffer_bytes * 4) s->buffer.shrink_to_fit();
+    }
+    if (!batch.empty()) write_out(batch);
+    batch.clear();
+    if (batch.capacity() > options_.buffer_bytes * 4) batch.shrink_to_fit();
+    if (reopen) reopen_now();
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      flush_done_ = flush_ticket;
+    }
+    flushed_.notify_all();
+    if (stopping) return;
+  }
 }
 
 }  // namespace portico::server

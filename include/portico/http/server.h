@@ -83,9 +83,23 @@ class Server {
   std::vector<net::InetAddress> listen_addresses() const;
   const ServerOptions& options() const { return options_; }
 
+  // --- Run-time changes (config reload). After start(), on the base loop's thread. ---------
+  // The loop run() runs (signals, timers and tasks of the embedding program), and the loops
+  // that serve connections (the workers, or the base loop when there are none).
+  net::EventLoop* base_loop() const;
+  std::vector<net::EventLoop*> serving_loops() const;
+  // Binds and starts one more listener; returns its bound address. Throws like start().
+  net::InetAddress add_listener(const Listener& spec);
+  // Closes the listening socket bound to `bound`; its connections finish the exchange in
+  // progress and close (force-closed after shutdown_grace_ms). False when there is none.
+  bool remove_listener(const net::InetAddress& bound);
+  void set_shutdown_grace_ms(uint32_t ms) { options_.shutdown_grace_ms = ms; }
+
  private:
   struct State;  // loops, listeners, shared connection config
   void begin_stop();
+  std::unique_ptr<net::TcpServer> make_listener(const Listener& spec);
+  void reap_retired_listeners();
 
   ServerOptions options_;
   Router router_;

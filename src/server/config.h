@@ -1,0 +1,126 @@
+// The configuration snapshot: everything portico.toml says, validated, with paths made absolute.
+// Immutable once loaded; shared by std::shared_ptr<const Config> and replaced whole on reload.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "portico/http/method.h"
+#include "portico/http/request_limits.h"
+#include "portico/http/site_router.h"
+#include "portico/net/event_loop.h"
+#include "portico/net/inet_address.h"
+#include "portico/net/tcp_server.h"
+
+namespace portico::server {
+
+// Where a table or value was written (1-based; 0 when not from a file).
+struct SourcePos {
+  int line = 0;
+  int column = 0;
+};
+
+struct TlsSettings {
+  std::string cert;  // absolute paths
+  std::string key;
+  SourcePos pos;
+
+  friend bool operator==(const TlsSettings& a, const TlsSettings& b) {
+    return a.cert == b.cert && a.key == b.key;
+  }
+};
+
+struct ListenerConfig {
+  std::string address;  // as written, e.g. "127.0.0.1:8080"
+  net::InetAddress addr;
+  net::ListenOptions options;
+  std::optional<TlsSettings> tls;
+  SourcePos pos;
+};
+
+// Static files for a site or a route (see http::StaticOptions).
+struct StaticConfig {
+  std::string root;  // absolute
+  std::vector<std::string> index = {"index.html"};
+  bool browse = false;
+  bool uploads = false;
+  bool dotfiles = false;
+  bool symlinks = false;
+};
+
+struct RedirectConfig {
+  std::string to;  // the template text
+  int status = 302;
+};
+
+struct RespondConfig {
+  int status = 200;
+  std::string body;  // from `body`, or the contents of `file`
+  std::string content_type = "text/plain; charset=utf-8";
+};
+
+struct RouteConfig {
+  std::string path;
+  http::PathMatch match = http::PathMatch::kPrefix;
+  // monostate: the site's static files (the route only adds headers, limits, methods).
+  std::variant<std::monostate, StaticConfig, RedirectConfig, RespondConfig> handler;
+  std::vector<http::Method> methods;
+  http::HeaderEdits headers;
+  std::string cache_control;
+  std::optional<int64_t> expires_secs;
+  std::optional<uint64_t> max_body_bytes;
+  SourcePos pos;
+};
+
+struct SiteConfig {
+  std::vector<std::string> hosts;     // lowercase; empty: the default site
+  std::optional<StaticConfig> files;  // from the site's `root` and static keys
+  std::vector<RouteConfig> routes;
+  std::string canonical_host;
+  bool https_redirect = false;
+  uint16_t https_port = 443;
+  http::HeaderEdits headers;
+  SourcePos pos;
+};
+
+enum class AccessLogFormat { kCombined, kCommon, kJson, kCustom };
+
+struct LogConfig {
+  std::string error_log;  // absolute path; empty: stderr
+  std::string level = "info";
+  std::string access_log;  // absolute path, "-" for stdout, empty: none
+  AccessLogFormat access_format = AccessLogFormat::kCombined;
+  std::string access_format_string;  // kCustom: "$remote_addr $status ..."
+  uint32_t flush_interval_ms = 1000;
+  uint64_t buffer_bytes = 64 * 1024;
+};
+
+struct ServerSettings {
+  int threads = 0;  // 0: one per core
+  net::Backend backend = net::Backend::kEpoll;
+  std::string server_header = "portico";  // "" omits the field
+  bool hide_version = false;
+  bool allow_trace = false;
+  http::Status unknown_host_status = http::Status::kMisdirectedRequest;
+  uint32_t shutdown_timeout_ms = 10'000;
+  std::string user;     // drop to this user after binding; empty: stay
+  std::string group;    // and this group; empty: the user's primary group
+  std::string pidfile;  // absolute; empty: none
+};
+
+struct Config {
+  std::string path;  // the file, as given on the command line
+  std::string dir;   // its folder, absolute: relative paths inside are resolved against it
+  ServerSettings server;
+  http::RequestLimits limits;
+  uint32_t send_timeout_ms = 60'000;
+  LogConfig log;
+  std::vector<ListenerConfig> listeners;
+  std::vector<SiteConfig> sites;
+};
+
+}  // namespace portico::server
