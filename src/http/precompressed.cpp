@@ -11,15 +11,14 @@ namespace portico::http {
 
 namespace {
 
-bool not_older(const struct stat& a, const struct stat& b) {
-  if (a.st_mtim.tv_sec != b.st_mtim.tv_sec) return a.st_mtim.tv_sec > b.st_mtim.tv_sec;
-  return a.st_mtim.tv_nsec >= b.st_mtim.tv_nsec;
+int64_t mtime_ns(const struct stat& st) {
+  return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 }  // namespace
 
 int open_precompressed_sibling(int root_fd, std::string_view relative_path, ContentCoding coding,
-                               const struct stat& original, bool allow_symlinks,
+                               int64_t original_mtime_ns, bool allow_symlinks,
                                struct stat* sibling) {
   std::string_view suffix = sibling_suffix(coding);
   if (suffix.empty() || relative_path.empty()) return -1;
@@ -30,7 +29,8 @@ int open_precompressed_sibling(int root_fd, std::string_view relative_path, Cont
   int err = 0;
   int fd = open_under_root(root_fd, name, allow_symlinks, &err);
   if (fd < 0) return -1;
-  if (::fstat(fd, sibling) != 0 || !S_ISREG(sibling->st_mode) || !not_older(*sibling, original)) {
+  if (::fstat(fd, sibling) != 0 || !S_ISREG(sibling->st_mode) ||
+      mtime_ns(*sibling) < original_mtime_ns) {
     ::close(fd);
     return -1;
   }

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <string_view>
 
 #include "portico/http/accept_encoding.h"
@@ -16,7 +17,7 @@ namespace portico::http {
 // edited after its siblings were made is newer than them, and they are ignored until rebuilt.
 // Returns the fd (the caller owns it) and fills *sibling, or returns -1.
 int open_precompressed_sibling(int root_fd, std::string_view relative_path, ContentCoding coding,
-                               const struct stat& original, bool allow_symlinks,
+                               int64_t original_mtime_ns, bool allow_symlinks,
                                struct stat* sibling);
 
 }  // namespace portico::http

@@ -7,7 +7,6 @@
 
 #include <cerrno>
 
-#include "http/precompressed.h"
 #include "portico/http/accept_language.h"
 #include "portico/http/headers.h"
 #include "portico/http/path.h"
@@ -105,9 +104,8 @@ std::string_view language_suffix(std::string_view relative,
   return {};
 }
 
-EncodingChoice choose_encoding(const Request& req, const CompressionOptions& options, int root_fd,
-                               std::string_view relative, const struct stat& original,
-                               std::string_view content_type, bool allow_symlinks) {
+EncodingChoice choose_encoding(const Request& req, const CompressionOptions& options, uint64_t size,
+                               std::string_view content_type, const SiblingProbe& has_sibling) {
   EncodingChoice out;
   if ((!options.enabled && !options.precompressed) || options.preference.empty() ||
       !should_compress_type(options, content_type)) {
@@ -118,18 +116,14 @@ EncodingChoice choose_encoding(const Request& req, const CompressionOptions& opt
   for (const HeaderView& h : req.headers()) {
     if (iequals(h.name, "Accept-Encoding")) accept.add_field(h.value);
   }
-  if (options.precompressed) {
+  if (options.precompressed && has_sibling) {
     for (ContentCoding c : options.preference) {
-      if (c == ContentCoding::kIdentity || !accept.acceptable(c)) continue;
-      int fd = open_precompressed_sibling(root_fd, relative, c, original, allow_symlinks, &out.st);
-      if (fd < 0) continue;
+      if (c == ContentCoding::kIdentity || !accept.acceptable(c) || !has_sibling(c)) continue;
       out.kind = EncodingChoice::Kind::kPrecompressed;
       out.coding = c;
-      out.fd = fd;
       return out;
     }
   }
-  uint64_t size = static_cast<uint64_t>(original.st_size);
   bool range = req.method() == Method::kGet && req.head().find("Range") != nullptr;
   if (options.enabled && !range && size >= options.min_size_bytes) {
     for (ContentCoding c : options.preference) {
@@ -140,7 +134,9 @@ EncodingChoice choose_encoding(const Request& req, const CompressionOptions& opt
       return out;
     }
   }
-  if (!accept.acceptable(ContentCoding::kIdentity)) out.kind = EncodingChoice::Kind::kNotAcceptable;
+  if (!accept.acceptable(ContentCoding::kIdentity)) {
+    out.kind = EncodingChoice::Kind::kNotAcceptable;
+  }
   return out;
 }
 

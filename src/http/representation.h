@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,32 +51,33 @@ std::string_view language_suffix(std::string_view relative,
 struct EncodingChoice {
   enum class Kind : uint8_t {
     kIdentity,        // the file as it is
-    kPrecompressed,   // a sibling file (fd, st): a static representation, ranges allowed
+    kPrecompressed,   // a sibling file (the one has_sibling found): ranges allowed
     kCompressWhole,   // compress the whole file into memory (or take it from the cache)
     kCompressStream,  // compress while sending, chunked
     kNotAcceptable,   // 406: identity refused and no acceptable coding available
   };
   Kind kind = Kind::kIdentity;
   ContentCoding coding = ContentCoding::kIdentity;
-  int fd = -1;  // kPrecompressed: the sibling; the caller owns it
-  struct stat st {};
   // The response depends on Accept-Encoding (send Vary), even when identity was chosen.
   bool vary = false;
 };
 
-// Chooses the coding for a regular file of `content_type`. Only types that should_compress_type
-// accepts are negotiated; others are always identity, without Vary, and Accept-Encoding is
-// ignored for them (a 406 for a PNG would help nobody). Order of choice:
-//   1. a precompressed sibling, by server preference among the codings the client accepts
-//      (it costs no CPU and may have been made at a level too slow for on-the-fly use);
+// Whether a usable precompressed sibling exists for a coding (the caller remembers which).
+using SiblingProbe = std::function<bool(ContentCoding)>;
+
+// Chooses the coding for a regular file of `size` bytes and `content_type`. Only types that
+// should_compress_type accepts are negotiated; others are always identity, without Vary, and
+// Accept-Encoding is ignored for them (a 406 for a PNG would help nobody). Order of choice:
+//   1. a precompressed sibling (has_sibling), by server preference among the codings the
+//      client accepts: it costs no CPU and may have been made at a level too slow for
+//      on-the-fly use;
 //   2. on-the-fly compression, by server preference, when enabled, the file has at least
 //      min_size_bytes, and the request is not a GET with Range: a range of an on-the-fly
 //      stream cannot be served without compressing everything before it, so ranges get the
 //      identity representation (RFC 9110 14: ranges address the selected representation);
 //   3. identity when acceptable, else kNotAcceptable.
-EncodingChoice choose_encoding(const Request& req, const CompressionOptions& options, int root_fd,
-                               std::string_view relative, const struct stat& original,
-                               std::string_view content_type, bool allow_symlinks);
+EncodingChoice choose_encoding(const Request& req, const CompressionOptions& options, uint64_t size,
+                               std::string_view content_type, const SiblingProbe& has_sibling);
 
 // The whole file `fd` (described by `st`) compressed with `coding`, from `cache` when it holds
 // this version (cache may be null), else read, compressed and stored. Not stored when the file

@@ -52,8 +52,10 @@ class PrecompressedTest : public ::testing::Test {
   // The sibling's content, or "" when none is used.
   std::string open_sibling(C coding, bool allow_symlinks = false) {
     struct stat st {};
+    struct stat orig = original();
+    int64_t orig_ns = int64_t{orig.st_mtim.tv_sec} * 1'000'000'000 + orig.st_mtim.tv_nsec;
     int fd =
-        open_precompressed_sibling(root_fd_, "js/app.js", coding, original(), allow_symlinks, &st);
+        open_precompressed_sibling(root_fd_, "js/app.js", coding, orig_ns, allow_symlinks, &st);
     if (fd < 0) return "";
     char buf[64];
     ssize_t n = ::read(fd, buf, sizeof buf);
