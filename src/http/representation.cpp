@@ -19,10 +19,6 @@ int64_t mtime_ns(const struct stat& st) {
   return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-bool same_version(const struct stat& a, const struct stat& b) {
-  return a.st_ino == b.st_ino && a.st_size == b.st_size && mtime_ns(a) == mtime_ns(b);
-}
-
 // Reads exactly st.st_size bytes; false when the file is shorter or unreadable.
 bool read_whole(int fd, uint64_t size, std::string& out) {
   out.resize(size);
@@ -140,23 +136,28 @@ EncodingChoice choose_encoding(const Request& req, const CompressionOptions& opt
   return out;
 }
 
-std::shared_ptr<const std::string> compress_whole_file(int fd, const struct stat& st,
-                                                       std::string_view relative,
-                                                       ContentCoding coding, int level,
+std::shared_ptr<const std::string> compress_whole_file(const CompressedKey& key, int fd,
+                                                       const std::string* loaded, int level,
                                                        CompressedCache* cache) {
-  CompressedKey key{relative, mtime_ns(st), static_cast<uint64_t>(st.st_size),
-                    static_cast<uint64_t>(st.st_ino), coding};
   if (cache) {
     if (auto hit = cache->find(key)) return hit;
   }
-  std::string content;
-  if (!read_whole(fd, static_cast<uint64_t>(st.st_size), content)) return nullptr;
-  std::optional<std::string> encoded = compress_all(coding, level, content);
+  std::string read_buffer;
+  if (!loaded) {
+    if (!read_whole(fd, key.size, read_buffer)) return nullptr;
+    loaded = &read_buffer;
+  }
+  std::optional<std::string> encoded = compress_all(key.coding, level, *loaded);
   if (!encoded) return nullptr;
   auto body = std::make_shared<const std::string>(std::move(*encoded));
-  struct stat after {};
-  // A file rewritten while it was read may mix two versions: send it, but do not keep it.
-  if (cache && ::fstat(fd, &after) == 0 && same_version(st, after)) cache->insert(key, body);
+  if (cache) {
+    struct stat after {};
+    // A file rewritten while it was read may mix two versions: send it, but do not keep it.
+    if (::fstat(fd, &after) == 0 && static_cast<uint64_t>(after.st_size) == key.size &&
+        mtime_ns(after) == key.mtime_ns && static_cast<uint64_t>(after.st_ino) == key.inode) {
+      cache->insert(key, body);
+    }
+  }
   return body;
 }
 

@@ -79,12 +79,13 @@ using SiblingProbe = std::function<bool(ContentCoding)>;
 EncodingChoice choose_encoding(const Request& req, const CompressionOptions& options, uint64_t size,
                                std::string_view content_type, const SiblingProbe& has_sibling);
 
-// The whole file `fd` (described by `st`) compressed with `coding`, from `cache` when it holds
-// this version (cache may be null), else read, compressed and stored. Not stored when the file
-// changed while being read. nullptr when reading or compressing fails.
-std::shared_ptr<const std::string> compress_whole_file(int fd, const struct stat& st,
-                                                       std::string_view relative,
-                                                       ContentCoding coding, int level,
+// The whole file compressed with `key.coding`: from `cache` when it holds this version of the
+// file (cache may be null), else compressed from `loaded` (the file's bytes when the caller
+// already holds them) or read from `fd`, and stored. A file that changed while it was read
+// (fstat no longer matches the key) is sent but not stored. nullptr when reading or
+// compressing fails.
+std::shared_ptr<const std::string> compress_whole_file(const CompressedKey& key, int fd,
+                                                       const std::string* loaded, int level,
                                                        CompressedCache* cache);
 
 // "Accept-Encoding", "Accept-Language", both joined, or "" (RFC 9110 12.5.5).

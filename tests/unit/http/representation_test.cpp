@@ -197,6 +197,11 @@ TEST_F(RepresentationTest, SendsIdentityWithoutAcceptEncoding) {
   EXPECT_TRUE(c.vary);
 }
 
+CompressedKey key_of(std::string_view rel, const struct stat& st, C coding) {
+  return CompressedKey{rel, int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec,
+                       static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_ino), coding};
+}
+
 TEST_F(RepresentationTest, CompressesWholeFilesThroughTheCache) {
   std::string content(20'000, 'q');
   write("big.txt", content, 1000);
@@ -204,9 +209,10 @@ TEST_F(RepresentationTest, CompressesWholeFilesThroughTheCache) {
   ASSERT_GE(fd, 0);
   struct stat st = stat_of("big.txt");
   CompressedCache cache(1 << 20, 1);
-  auto first = compress_whole_file(fd, st, "big.txt", C::kGzip, 6, &cache);
+  CompressedKey key = key_of("big.txt", st, C::kGzip);
+  auto first = compress_whole_file(key, fd, nullptr, 6, &cache);
   ASSERT_TRUE(first);
-  auto second = compress_whole_file(fd, st, "big.txt", C::kGzip, 6, &cache);
+  auto second = compress_whole_file(key, fd, nullptr, 6, &cache);
   EXPECT_EQ(first, second);  // the same cached body
   EXPECT_EQ(cache.stats().hits, 1u);
   uLongf n = content.size();
@@ -221,8 +227,20 @@ TEST_F(RepresentationTest, CompressesWholeFilesThroughTheCache) {
   EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
   inflateEnd(&z);
   EXPECT_EQ(plain, content);
-  auto uncached = compress_whole_file(fd, st, "big.txt", C::kBrotli, 5, nullptr);
-  EXPECT_TRUE(uncached);
+  auto from_memory =
+      compress_whole_file(key_of("big.txt", st, C::kBrotli), -1, &content, 5, nullptr);
+  EXPECT_TRUE(from_memory);
+  ::close(fd);
+}
+
+TEST_F(RepresentationTest, DoesNotCacheAFileThatChangedWhileRead) {
+  write("moving.txt", std::string(3000, 'm'), 1000);
+  int fd = ::open((root_ / "moving.txt").c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st = stat_of("moving.txt");
+  st.st_mtim.tv_sec -= 1;  // the version the caller saw is not the one on disk
+  CompressedCache cache(1 << 20, 1);
+  EXPECT_TRUE(compress_whole_file(key_of("moving.txt", st, C::kGzip), fd, nullptr, 6, &cache));
+  EXPECT_EQ(cache.stats().entries, 0u);
   ::close(fd);
 }
 
@@ -231,7 +249,8 @@ TEST_F(RepresentationTest, FailsToCompressAFileShorterThanItsStat) {
   int fd = ::open((root_ / "short.txt").c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st = stat_of("short.txt");
   st.st_size = 2000;
-  EXPECT_EQ(compress_whole_file(fd, st, "short.txt", C::kGzip, 6, nullptr), nullptr);
+  EXPECT_EQ(compress_whole_file(key_of("short.txt", st, C::kGzip), fd, nullptr, 6, nullptr),
+            nullptr);
   ::close(fd);
 }
 
