@@ -3,7 +3,36 @@
 
 #include "http/char_class.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace portico::http::detail {
+
+namespace {
+
+#if defined(__SSE2__)
+// Skips whole 16-byte blocks of field-value bytes (anything but controls other than HTAB, and
+// DEL), stopping at the block holding the first other byte. Never reads past `end`.
+const char* skip_value_chars_16(const char* p, const char* end) {
+  const __m128i max_ctl = _mm_set1_epi8(0x1f);
+  const __m128i del = _mm_set1_epi8(0x7f);
+  const __m128i tab = _mm_set1_epi8('\t');
+  while (end - p >= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, max_ctl), x);  // x <= 0x1f, unsigned
+    const __m128i bad =
+        _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(x, tab), ctl), _mm_cmpeq_epi8(x, del));
+    if (_mm_movemask_epi8(bad) != 0) break;
+    p += 16;
+  }
+  return p;
+}
+#else
+const char* skip_value_chars_16(const char* p, const char*) { return p; }
+#endif
+
+}  // namespace
 
 ParseError stray_byte_error(char c, ParseError otherwise) {
   if (c == '\r') return ParseError::kBareCr;
@@ -41,6 +70,7 @@ ParseError parse_field_line(std::string_view line, HeaderView& out) {
   ++p;
   while (p != end && is_ows(*p)) ++p;
   const char* const value = p;
+  p = skip_value_chars_16(p, end);
   // Four bytes per step while every byte is a field-vchar, SP or HTAB (the common case).
   while (end - p >= 4 && is_value_char(p[0]) && is_value_char(p[1]) && is_value_char(p[2]) &&
          is_value_char(p[3])) {
