@@ -133,6 +133,7 @@ void HttpConnection::process(net::TcpConnection& conn, net::Buffer& input) {
       body = input.view().substr(head_.head_bytes, body_len);
       consumed = head_.head_bytes + body_len;
     }
+    input_pending_ = input.readable_bytes() > consumed;
     handle_request(conn, body);
     // handle_request may have closed; the views are dead from here on.
     if (consumed > 0) input.retrieve(consumed);
@@ -406,9 +407,7 @@ void HttpConnection::finish_exchange(net::TcpConnection& conn, bool keep_alive) 
   if (!body_.empty()) body_ = std::string();
   if (!head_copy_.empty()) head_copy_ = std::string();
   if (!keep_alive) {
-    phase_ = Phase::kClosing;
-    flush(conn);
-    conn.close();
+    close_after_response(conn);
     return;
   }
   phase_ = Phase::kIdle;
@@ -419,6 +418,16 @@ void HttpConnection::finish_exchange(net::TcpConnection& conn, bool keep_alive) 
     flush(conn);
     waiting_for_drain_ = true;
     conn.pause_reading();
+  }
+}
+
+void HttpConnection::close_after_response(net::TcpConnection& conn) {
+  phase_ = Phase::kClosing;
+  flush(conn);
+  if (input_pending_ || conn.reading_paused()) {
+    conn.close();
+  } else {
+    conn.close_after_flush_with_linger(std::chrono::milliseconds(0));
   }
 }
 
@@ -454,8 +463,8 @@ void HttpConnection::on_timer(net::TcpConnection& conn) {
         arm_timer(conn, limits_.keepalive_timeout_ms);
         return;
       }
-      phase_ = Phase::kClosing;
-      conn.close();
+      input_pending_ = false;
+      close_after_response(conn);
       return;
     case Phase::kHead:
     case Phase::kBody:

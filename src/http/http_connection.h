@@ -65,6 +65,9 @@ class HttpConnection final : public net::ConnectionHandler {
   // A request that cannot be answered normally: status, Connection: close, lingering close.
   void fail(net::TcpConnection& conn, Status status);
   void finish_exchange(net::TcpConnection& conn, bool keep_alive);
+  // Closes after the queued output: lingering only when the client may still be
+  // sending (unread input), as a plain close then would answer it with an RST.
+  void close_after_response(net::TcpConnection& conn);
   void arm_timer(net::TcpConnection& conn, uint32_t timeout_ms);
   void on_timer(net::TcpConnection& conn);
   void log_access(Status status, uint64_t body_bytes, const Request* request);
@@ -87,6 +90,7 @@ class HttpConnection final : public net::ConnectionHandler {
   bool waiting_for_drain_ = false;
   bool peer_closed_ = false;
   bool close_requested_ = false;
+  bool input_pending_ = false;  // bytes of a later request arrived with this one
   std::shared_ptr<BodySource> stream_;  // a streaming body being sent
   bool stream_chunked_ = false;         // chunked framing (HTTP/1.1) or close-delimited
   bool stream_keep_alive_ = false;
