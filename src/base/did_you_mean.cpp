@@ -43,6 +43,15 @@ std::string_view closest_match(std::string_view word,
       best_distance = d;
     }
   }
+  if (!best.empty() || word.size() < 3) return best;
+  // A truncation or an extension of a known word ("warning" for "warn") is a likely slip too.
+  for (std::string_view c : candidates) {
+    std::string_view shorter = c.size() < word.size() ? c : word;
+    std::string_view longer = c.size() < word.size() ? word : c;
+    if (shorter.size() >= 3 && edit_distance(longer.substr(0, shorter.size()), shorter) == 0) {
+      return c;
+    }
+  }
   return best;
 }
 

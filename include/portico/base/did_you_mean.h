@@ -11,7 +11,9 @@ namespace portico {
 size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate nearest to `word` if it is near enough to be a likely typo (at most one edit
-// per three characters, at least one), else "". Ties go to the earlier candidate.
+// per three characters, at least one), or else one that begins with `word` or that `word`
+// begins with (at least three characters: "warning" suggests "warn"); "" when none. Ties go to
+// the earlier candidate.
 std::string_view closest_match(std::string_view word,
                                const std::vector<std::string_view>& candidates);
 

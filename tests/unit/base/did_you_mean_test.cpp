@@ -29,6 +29,13 @@ TEST(ClosestMatch, SuggestsTheNearestCandidate) {
   EXPECT_EQ(closest_match("reuse_port", keys), "reuseport");
 }
 
+TEST(ClosestMatch, SuggestsAWordThatIsAPrefixOrExtension) {
+  std::vector<std::string_view> levels = {"debug", "info", "warn", "error"};
+  EXPECT_EQ(closest_match("warning", levels), "warn");
+  EXPECT_EQ(closest_match("informational", levels), "info");
+  EXPECT_EQ(closest_match("in", levels), "");
+}
+
 TEST(ClosestMatch, SuggestsNothingForUnrelatedWords) {
   std::vector<std::string_view> keys = {"address", "backlog"};
   EXPECT_EQ(closest_match("zzz", keys), "");
