@@ -11,6 +11,7 @@
 #include "server/access_log.h"
 #include "server/cli.h"
 #include "server/logging.h"
+#include "server/tls_setup.h"
 #include "server/units.h"
 
 namespace portico::server {
@@ -39,7 +40,10 @@ int run_serve(const ServeOptions& o) {
   }
 
   http::ServerOptions options;
-  options.listen = o.listen.empty() ? std::vector<std::string>{"127.0.0.1:8080"} : o.listen;
+  // With --tls-listen alone there is no plain listener (only an explicit --listen adds one).
+  options.listen = o.listen.empty() && o.tls_listen.empty()
+                       ? std::vector<std::string>{"127.0.0.1:8080"}
+                       : o.listen;
   options.threads = o.threads;
   options.backend = o.event_backend == "poll" ? net::Backend::kPoll : net::Backend::kEpoll;
   options.allow_trace = o.allow_trace;
@@ -80,6 +84,16 @@ int run_serve(const ServeOptions& o) {
   }
   if (o.max_requests > 0) options.limits.max_requests_per_connection = o.max_requests;
 
+  // --- HTTPS: certificates are checked before anything binds (exit 2 on a bad file). ---
+  std::unique_ptr<HttpsSetup> https;
+  try {
+    https = HttpsSetup::create(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "portico: %s\n", e.what());
+    return kExitUsage;
+  }
+  if (https) https->add_listeners(options);
+
   std::unique_ptr<AccessLog> access_log;
   try {
     if (!o.access_log.empty()) {
@@ -89,12 +103,17 @@ int run_serve(const ServeOptions& o) {
     }
     http::StaticFiles files(static_options);
     http::Server server(std::move(options));
-    server.set_handler(files);
+    server.set_handler(https ? https->wrap_handler(files) : http::Handler(files));
     server.start();
-    for (const auto& addr : server.listen_addresses()) {
-      LOG_INFO("listening on http://%s/ (root %s)", addr.to_string().c_str(), o.root.c_str());
+    size_t tls_count = https ? https->tls_listener_count() : 0;  // listed first
+    std::vector<net::InetAddress> addresses = server.listen_addresses();
+    for (size_t i = 0; i < addresses.size(); ++i) {
+      LOG_INFO("listening on %s://%s/ (root %s)", i < tls_count ? "https" : "http",
+               addresses[i].to_string().c_str(), o.root.c_str());
     }
+    if (https) https->start(server);
     server.run();
+    if (https) https->stop();
     LOG_INFO("stopped");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "portico: %s\n", e.what());

@@ -1,6 +1,7 @@
 // `portico serve`: the zero-config static file server.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,14 @@ struct ServeOptions {
   std::string header_timeout, body_timeout, keepalive_timeout, send_timeout;
   std::string max_body_size;
   uint32_t max_requests = 0;  // per connection; 0 keeps the default
+
+  // --- HTTPS (server/tls_setup.h) ---
+  std::vector<std::string> tls_listen;  // HOST:PORT served over TLS
+  std::vector<std::string> cert_files;  // --cert, paired in order with --key
+  std::vector<std::string> key_files;
+  std::string client_ca;                // mTLS: CA file clients' certificates must chain to
+  int64_t hsts_seconds = -1;            // Strict-Transport-Security max-age; -1: no header
+  std::string redirect_http;            // HOST:PORT answering 301 to the https URL
 };
 
 // Runs until SIGINT/SIGTERM; returns the process exit status.
