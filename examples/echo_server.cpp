@@ -34,7 +34,7 @@ struct Options {
   std::string listen = "127.0.0.1:7000";
   int threads = 1;  // worker loops; 0 runs everything on the main loop
   Backend backend = Backend::kEpoll;
-  size_t max_line_bytes = 64 * 1024;
+  size_t max_line_bytes = size_t{64} * 1024;
 };
 
 [[noreturn]] void usage_error(const std::string& message) {

@@ -32,7 +32,7 @@ namespace {
 LengthPrefixCodecOptions framing() {
   LengthPrefixCodecOptions options;
   options.header_bytes = 4;
-  options.max_frame_bytes = 1024 * 1024;
+  options.max_frame_bytes = size_t{1024} * 1024;
   return options;
 }
 
@@ -62,7 +62,7 @@ class RequestHandler : public FramedHandler {
     conn.close();
   }
 
-  void on_closed(TcpConnection&) override {
+  void on_closed(TcpConnection& /*conn*/) override {
     if (*exit_code_ < 0) std::fprintf(stderr, "kv_client: connection closed before a reply\n");
     loop_->quit();
   }

@@ -42,7 +42,7 @@ constexpr size_t kMaxKeyBytes = 250;
 LengthPrefixCodecOptions framing() {
   LengthPrefixCodecOptions options;
   options.header_bytes = 4;
-  options.max_frame_bytes = 1024 * 1024;
+  options.max_frame_bytes = size_t{1024} * 1024;
   return options;
 }
 

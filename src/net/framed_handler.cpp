@@ -40,14 +40,14 @@ void FramedHandler::on_data(TcpConnection& conn, Buffer& input) {
       DecodeResult result;
       result.status = step.error;
       result.message = std::move(step.message);
-      fail(conn, std::move(result));
+      fail(conn, result);
       return;
     }
     if (step.consumed == 0 || step.consumed > input.readable_bytes()) {
       DecodeResult result;
       result.status = DecodeStatus::kMalformed;
       result.message = std::string(decoder_->name()) + " codec returned an invalid frame step";
-      fail(conn, std::move(result));
+      fail(conn, result);
       return;
     }
     ++frames_received_;
@@ -56,7 +56,7 @@ void FramedHandler::on_data(TcpConnection& conn, Buffer& input) {
   }
 }
 
-void FramedHandler::fail(TcpConnection& conn, DecodeResult result) {
+void FramedHandler::fail(TcpConnection& conn, const DecodeResult& result) {
   failed_ = true;
   LOG_WARN("%s: %s codec: %s: %s; closing the connection", conn.peer_address().to_string().c_str(),
            decoder_->name(), decode_status_name(result.status), result.message.c_str());

@@ -36,7 +36,7 @@ class Buffer {
   static constexpr size_t kInitialSize = 1024;
   static constexpr size_t npos = static_cast<size_t>(-1);
   // Size of the on-stack spill area read_fd() uses beyond the writable space.
-  static constexpr size_t kReadExtraBytes = 64 * 1024;
+  static constexpr size_t kReadExtraBytes = size_t{64} * 1024;
 
   Buffer() noexcept = default;
   Buffer(Buffer&& other) noexcept;

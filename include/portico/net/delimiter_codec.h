@@ -14,7 +14,7 @@ struct DelimiterCodecOptions {
   // Longest frame, not counting the delimiter. A frame longer than this is an error as soon
   // as that is certain, even before its delimiter arrives, so a peer that never sends one
   // cannot make the receiver buffer more than max_frame_bytes + delimiter size.
-  size_t max_frame_bytes = 64 * 1024;
+  size_t max_frame_bytes = size_t{64} * 1024;
   bool strip_delimiter = true;  // frames handed out without the delimiter
 };
 

@@ -59,7 +59,7 @@ class FramedHandler : public ConnectionHandler {
   void on_data(TcpConnection& conn, Buffer& input) override;
 
  private:
-  void fail(TcpConnection& conn, DecodeResult result);
+  void fail(TcpConnection& conn, const DecodeResult& result);
 
   std::unique_ptr<FrameDecoder> decoder_;
   std::shared_ptr<const FrameEncoder> encoder_;

@@ -13,7 +13,7 @@ struct LengthPrefixCodecOptions {
   size_t header_bytes = 4;  // 1, 2, 4 or 8: the length field, big-endian (network order)
   // Longest payload (the bytes after the header). A header announcing more is an error as
   // soon as the header has arrived, before any of the body is buffered.
-  size_t max_frame_bytes = 1024 * 1024;
+  size_t max_frame_bytes = size_t{1024} * 1024;
   // Added to the length field to get the payload size, as in Netty's
   // LengthFieldBasedFrameDecoder: 0 when the field counts the payload only; -header_bytes
   // when it counts itself too (payload = field - header_bytes).
