@@ -37,11 +37,12 @@ struct Options {
   size_t max_line_bytes = size_t{64} * 1024;
 };
 
+constexpr const char* kUsage =
+    "usage: echo_server [--listen HOST:PORT] [--threads N] [--event-backend epoll|poll] "
+    "[--max-line BYTES]\n";
+
 [[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "echo_server: %s\n", message.c_str());
-  std::fprintf(stderr,
-               "usage: echo_server [--listen HOST:PORT] [--threads N] "
-               "[--event-backend epoll|poll] [--max-line BYTES]\n");
+  std::fprintf(stderr, "echo_server: %s\n%s", message.c_str(), kUsage);
   std::exit(2);
 }
 
@@ -59,7 +60,10 @@ Options parse_args(int argc, char** argv) {
   Options opts;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h") usage_error("a line-delimited echo server");
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
     if (i + 1 >= argc) usage_error("unknown flag or missing value: " + flag);
     const char* value = argv[++i];
     if (flag == "--listen") {

@@ -73,11 +73,12 @@ class RequestHandler : public FramedHandler {
   EventLoop* loop_;
 };
 
+constexpr const char* kUsage =
+    "usage: kv_client [--connect HOST:PORT] [--timeout-ms N] "
+    "GET <key> | SET <key> <value...> | DEL <key>\n";
+
 [[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "kv_client: %s\n", message.c_str());
-  std::fprintf(stderr,
-               "usage: kv_client [--connect HOST:PORT] [--timeout-ms N] "
-               "GET <key> | SET <key> <value...> | DEL <key>\n");
+  std::fprintf(stderr, "kv_client: %s\n%s", message.c_str(), kUsage);
   std::exit(2);
 }
 
@@ -89,6 +90,10 @@ int main(int argc, char** argv) {
   int i = 1;
   for (; i < argc && std::strncmp(argv[i], "--", 2) == 0; i += 2) {
     const std::string flag = argv[i];
+    if (flag == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
     if (i + 1 >= argc) usage_error("missing value for " + flag);
     if (flag == "--connect") {
       connect_to = argv[i + 1];

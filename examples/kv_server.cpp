@@ -81,9 +81,11 @@ class KvStore {
   std::unordered_map<std::string, std::string> map_;
 };
 
+constexpr const char* kUsage =
+    "usage: kv_server [--listen HOST:PORT] [--event-backend epoll|poll]\n";
+
 [[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "kv_server: %s\n", message.c_str());
-  std::fprintf(stderr, "usage: kv_server [--listen HOST:PORT] [--event-backend epoll|poll]\n");
+  std::fprintf(stderr, "kv_server: %s\n%s", message.c_str(), kUsage);
   std::exit(2);
 }
 
@@ -94,6 +96,10 @@ int main(int argc, char** argv) {
   Backend backend = Backend::kEpoll;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
     if (i + 1 >= argc) usage_error("unknown flag or missing value: " + flag);
     const std::string value = argv[++i];
     if (flag == "--listen") {

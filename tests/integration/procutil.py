@@ -61,21 +61,6 @@ def raise_nofile_limit(wanted):
     return target
 
 
-def binary_mentions(path, symbol):
-    """True if the executable's bytes contain symbol (e.g. an imported sanitizer hook)."""
-    needle = symbol.encode()
-    with open(path, "rb") as f:
-        return needle in f.read()
-
-
-def ubsan_vptr_checks(path):
-    """True if the binary was built with UBSan's vptr check (-fsanitize=undefined without
-    -fno-sanitize=vptr). That check probes memory with pipe(2) on a type-cache miss and, when
-    the process has no free fd, reports a false "invalid vptr" error and aborts; tests that
-    exhaust a server's fds on purpose cannot run against such a binary."""
-    return binary_mentions(path, "__ubsan_handle_dynamic_type_cache_miss")
-
-
 def parse_host_port(text):
     """'127.0.0.1:80' or '[::1]:80' -> (host, port)."""
     host, _, port = text.rpartition(":")
