@@ -42,6 +42,7 @@ bool is_connection_field(std::string_view name) {
 std::string check_host(std::string_view host, std::string& out) {
   out.clear();
   for (char c : host) out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  if (out.size() > 1 && out.back() == '.') out.pop_back();  // "example.test." is absolute
   std::string_view name = out;
   if (name == "*") return "'*' alone is not a host name; leave out 'hosts' for the default site";
   if (name.starts_with("*.")) name.remove_prefix(2);
@@ -58,7 +59,6 @@ std::string check_host(std::string_view host, std::string& out) {
   if (name.find(':') != std::string_view::npos) {
     return "must not have a port (sites match by name on every listener)";
   }
-  if (name.back() == '.') out.pop_back();
   for (char c : name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
     if (!ok) return "has a character not allowed in a host name: '" + std::string(1, c) + "'";
