@@ -13,6 +13,7 @@ test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   curl python3 python3-pytest python3-requests python3-brotli python3-zstandard
+  wrk
 )
 bench_pkgs=(nginx-light wrk nghttp2-client h2o lighttpd lighttpd-mod-openssl)
 
