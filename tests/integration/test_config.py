@@ -1,0 +1,585 @@
+"""`portico check` and `portico run` through the real binary: virtual hosts, routes, redirects
+and headers (with curl), reloads under load (with wrk), graceful and fast stop, log files
+(reopen, JSON), the pidfile, systemd notification and dropping root.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import PORTICO, ROOT
+
+LISTEN_RE = re.compile(r"listening on http://(\S+?)/")
+DEADLINE_S = 60
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def wait_until(predicate, timeout=DEADLINE_S, interval=0.02, message="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def curl(url, host=None, method=None, headers=(), data=None):
+    """One request with curl; returns (status, {lowercase name: value}, body bytes)."""
+    args = ["curl", "-sS", "-i", "--max-time", "20", "--path-as-is"]
+    if host:
+        args += ["-H", f"Host: {host}"]
+    if method:
+        args += ["-X", method]
+    for h in headers:
+        args += ["-H", h]
+    if data is not None:
+        args += ["--data-binary", data]
+    out = subprocess.run(args + [url], check=True, capture_output=True, timeout=30).stdout
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    fields = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        fields[name.strip().lower()] = value.strip()
+    return status, fields, body
+
+
+def write(path, text):
+    tmp = str(path) + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)  # a reload never reads half a file
+
+
+def reload_count(p):
+    return len(re.findall(r"configuration reloaded|still running the previous configuration",
+                          p.stderr()))
+
+
+def sighup_and_wait(p, expect_ok=True):
+    """Sends SIGHUP and waits until that reload has finished (applied or rejected)."""
+    before = reload_count(p)
+    p.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: reload_count(p) > before, message="the reload to finish")
+    last = p.stderr().rstrip().splitlines()
+    rejected = any("still running the previous configuration" in l for l in last[-20:])
+    if expect_ok:
+        assert "configuration reloaded" in p.stderr().split("reloading")[-1], p.stderr()[-2000:]
+    else:
+        assert rejected, p.stderr()[-2000:]
+
+
+def listening(p):
+    return LISTEN_RE.findall(p.stderr())
+
+
+@pytest.fixture
+def conf(tmp_path):
+    """Writes tmp_path/portico.toml (plus www folders) and returns its path."""
+    for name, text in (("a", "site a\n"), ("b", "site b\n"), ("c", "site c\n")):
+        os.makedirs(tmp_path / f"www-{name}" / "assets")
+        (tmp_path / f"www-{name}" / "index.html").write_text(text)
+        (tmp_path / f"www-{name}" / "assets" / "app.css").write_text(f"/* {name} */\n")
+    path = tmp_path / "portico.toml"
+
+    def make(text):
+        write(path, text)
+        return str(path)
+
+    return make
+
+
+# --- check -----------------------------------------------------------------------------------
+
+def test_check_accepts_the_example_config():
+    r = subprocess.run([PORTICO, "check", "-c", os.path.join(ROOT, "examples", "portico.toml")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert "ok (" in r.stdout
+
+
+def test_check_reports_every_error_with_file_line_and_column(conf):
+    path = conf("""listn = 1
+[[listen]]
+address = "localhost:80"
+[[site]]
+root = "missing"
+""")
+    r = subprocess.run([PORTICO, "check", "-c", path], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        f"{path}:1:1: unknown key 'listn' (did you mean 'listen'?)",
+        f"{path}:3:11: bad listen address 'localhost:80': expected IP:PORT, e.g. 127.0.0.1:8080, "
+        "[::1]:8080 or *:80 (host names are not resolved)",
+        f"{path}:5:8: root 'missing': no such file or directory",
+    ]
+
+
+def test_check_needs_a_config_file():
+    r = subprocess.run([PORTICO, "check"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_run_refuses_a_bad_config_with_status_2(conf, tmp_path):
+    path = conf('[[listen]]\naddress = "127.0.0.1:0"\n[[site]]\nroot = "nope"\n')
+    r = subprocess.run([PORTICO, "run", "-c", path], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"{path}:4:8: root 'nope': no such file or directory"
+
+
+# --- virtual hosts and routes ----------------------------------------------------------------
+
+VHOSTS = """
+[server]
+threads = 2
+unknown_host = 404
+
+[[listen]]
+address = "127.0.0.1:0"
+
+[[site]]
+hosts = ["example.test"]
+root = "www-a"
+
+[[site.route]]
+path = "/old/"
+redirect = { to = "https://example.test/new/{path}{query}", status = 301 }
+
+[[site.route]]
+path = "/everything"
+match = "prefix"
+redirect = { to = "http://{host}/moved{path}{query}", status = 307 }
+
+[[site.route]]
+path = "/api"
+match = "prefix"
+respond = { body = "api prefix\\n" }
+
+[[site.route]]
+path = "/api/v2/"
+respond = { body = "api v2\\n" }
+
+[[site.route]]
+path = "/api/v2/status"
+respond = { body = "status exact\\n", content_type = "application/json" }
+
+[[site.route]]
+path = "/assets/"
+headers = { "X-Frame-Options" = "DENY", "X-Route" = "assets" }
+remove_headers = ["ETag"]
+cache_control = "public, max-age=600"
+
+[[site.route]]
+path = "/form"
+methods = ["GET"]
+respond = { body = "form\\n" }
+
+[[site.route]]
+path = "/form"
+methods = ["POST"]
+respond = { status = 201, body = "created\\n" }
+
+[[site]]
+hosts = ["*.example.test"]
+root = "www-b"
+headers = { "X-Site" = "wildcard" }
+
+[[site]]
+hosts = ["canon.test", "www.canon.test"]
+canonical_host = "canon.test"
+root = "www-c"
+
+[[site]]
+hosts = ["secure.test"]
+https_redirect = true
+https_port = 8443
+root = "www-c"
+"""
+
+
+def test_virtual_hosts_exact_and_wildcard(start_portico, conf):
+    p = start_portico("run", "-c", conf(VHOSTS))
+    url = p.url
+    assert curl(url + "/", host="example.test")[2] == b"site a\n"
+    assert curl(url + "/", host="EXAMPLE.test:80")[2] == b"site a\n"
+    status, fields, body = curl(url + "/", host="www.example.test")
+    assert (status, body, fields["x-site"]) == (200, b"site b\n", "wildcard")
+    assert curl(url + "/", host="a.b.example.test")[2] == b"site b\n"
+    # No default site: an unknown Host gets the configured status.
+    assert curl(url + "/", host="unknown.test")[0] == 404
+    assert curl(url + "/", host="example.test.evil")[0] == 404
+
+
+def test_redirects_keep_path_and_query(start_portico, conf):
+    p = start_portico("run", "-c", conf(VHOSTS))
+    status, fields, _ = curl(p.url + "/old/a/b.html?x=1&y=%20", host="example.test")
+    assert status == 301
+    assert fields["location"] == "https://example.test/new/a/b.html?x=1&y=%20"
+    status, fields, _ = curl(p.url + "/everything/deep/path?q", host="example.test:8080",
+                             method="POST", data="x")
+    assert status == 307
+    assert fields["location"] == "http://example.test:8080/moved/deep/path?q"
+
+
+def test_canonical_host_and_https_redirects(start_portico, conf):
+    p = start_portico("run", "-c", conf(VHOSTS))
+    status, fields, _ = curl(p.url + "/a?b=1", host=f"www.canon.test:{p.port}")
+    assert status == 301
+    assert fields["location"] == f"http://canon.test:{p.port}/a?b=1"
+    assert curl(p.url + "/", host="canon.test")[2] == b"site c\n"
+    status, fields, _ = curl(p.url + "/x?y", host="secure.test")
+    assert status == 308
+    assert fields["location"] == "https://secure.test:8443/x?y"
+
+
+def test_route_precedence(start_portico, conf):
+    p = start_portico("run", "-c", conf(VHOSTS))
+    h = "example.test"
+    assert curl(p.url + "/api/v2/status", host=h)[2] == b"status exact\n"
+    assert curl(p.url + "/api/v2/status/more", host=h)[2] == b"api v2\n"
+    assert curl(p.url + "/api/v2/", host=h)[2] == b"api v2\n"
+    assert curl(p.url + "/api/v2", host=h)[2] == b"api prefix\n"
+    assert curl(p.url + "/api", host=h)[2] == b"api prefix\n"
+    assert curl(p.url + "/apix", host=h)[0] == 404  # the site's files: no such file
+    # The route is chosen on the normalized path.
+    assert curl(p.url + "/x/../api/v2/status", host=h)[2] == b"status exact\n"
+    assert curl(p.url + "/%61pi/v2/status", host=h)[2] == b"status exact\n"
+
+
+def test_per_route_headers_cache_and_methods(start_portico, conf):
+    p = start_portico("run", "-c", conf(VHOSTS))
+    h = "example.test"
+    status, fields, body = curl(p.url + "/assets/app.css", host=h)
+    assert (status, body) == (200, b"/* a */\n")
+    assert fields["x-frame-options"] == "DENY"
+    assert fields["x-route"] == "assets"
+    assert fields["cache-control"] == "public, max-age=600"
+    assert "etag" not in fields
+    # Outside the route: the site's files with their usual fields.
+    status, fields, _ = curl(p.url + "/index.html", host=h)
+    assert "etag" in fields and "x-frame-options" not in fields
+    assert curl(p.url + "/form", host=h)[2] == b"form\n"
+    assert curl(p.url + "/form", host=h, method="POST", data="a=1")[0] == 201
+    status, fields, _ = curl(p.url + "/form", host=h, method="DELETE")
+    assert status == 405
+    assert fields["allow"] == "GET, HEAD, POST, OPTIONS"
+
+
+# --- reload ----------------------------------------------------------------------------------
+
+def reload_config(version, extra_listener=False, bad=False):
+    text = f"""
+[server]
+threads = 2
+shutdown_timeout = "20s"
+
+[[listen]]
+address = "127.0.0.1:0"
+"""
+    if extra_listener:
+        text += '\n[[listen]]\naddress = "127.0.0.2:0"\n'
+    text += f"""
+[[site]]
+root = "www-a"
+
+[[site.route]]
+path = "/v"
+respond = {{ body = "{version}\\n" }}
+"""
+    if bad:
+        text += "\nbroken_key = true\n"
+    return text
+
+
+def wrk_available():
+    return shutil.which("wrk") is not None
+
+
+def run_wrk(url, seconds, connections=16):
+    return subprocess.Popen(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+                             url], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def assert_wrk_clean(proc):
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert "Socket errors" not in out, out
+    assert "Non-2xx or 3xx responses" not in out, out
+    done = re.search(r"(\d+) requests in", out)
+    assert done and int(done.group(1)) > 0, out
+    return out
+
+
+@pytest.mark.skipif(not wrk_available(), reason="wrk not installed (scripts/install-deps.sh test)")
+def test_reload_ten_times_under_load_without_a_failed_request(start_portico, conf):
+    path = conf(reload_config("v0"))
+    p = start_portico("run", "-c", path)
+    assert curl(p.url + "/v")[2] == b"v0\n"
+    load = run_wrk(p.url + "/v", seconds=15)
+    try:
+        extra = None
+        for i in range(1, 11):
+            if i == 3:  # a bad config: logged, the running one stays
+                write(path, reload_config(f"v{i}", bad=True))
+                sighup_and_wait(p, expect_ok=False)
+                assert "unknown key 'broken_key'" in p.stderr()
+                assert curl(p.url + "/v")[2] == b"v2\n"
+                continue
+            if i in (5, 6):  # add a listener, keep it for one more reload
+                write(path, reload_config(f"v{i}", extra_listener=True))
+                sighup_and_wait(p)
+                extra = [a for a in listening(p) if a.startswith("127.0.0.2:")][-1]
+                assert curl(f"http://{extra}/v")[2] == f"v{i}\n".encode()
+                continue
+            write(path, reload_config(f"v{i}"))  # i == 7 removes the extra listener
+            sighup_and_wait(p)
+            assert curl(p.url + "/v")[2] == f"v{i}\n".encode()
+            if i == 7:
+                assert f"closed listener http://{extra}/" in p.stderr()
+                host, port = extra.rsplit(":", 1)
+                with pytest.raises(ConnectionRefusedError):
+                    socket.create_connection((host, int(port)), timeout=5).close()
+        assert load.poll() is None, "wrk finished before the reloads did: no load during them"
+    except BaseException:
+        load.kill()
+        load.wait()
+        raise
+    assert_wrk_clean(load)
+    # The first listener, and the extra one once (kept open by reload 6).
+    assert len(listening(p)) == 2
+
+
+def test_a_signal_storm_leaves_one_consistent_config_and_no_leak(start_portico, conf, tmp_path):
+    path = conf(reload_config("v0"))
+    p = start_portico("run", "-c", path)
+    assert curl(p.url + "/v")[2] == b"v0\n"
+    # A few reloads first, so the fd baseline includes whatever a reload keeps.
+    write(path, reload_config("warm"))
+    sighup_and_wait(p)
+    wait_until(lambda: curl(p.url + "/v")[2] == b"warm\n", message="warm-up config")
+    time.sleep(0.3)
+    baseline = p.fd_count()
+    start = time.monotonic()
+    for i in range(1, 101):
+        write(path, reload_config(f"v{i}"))
+        p.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.005)
+    assert time.monotonic() - start < 5
+    wait_until(lambda: curl(p.url + "/v")[2] == b"v100\n", message="the last config")
+    # Coalesced: far fewer reloads than signals, and never a failed one.
+    assert "still running the previous configuration" not in p.stderr()
+    wait_until(lambda: p.fd_count() == baseline, timeout=20,
+               message=f"fd count back to {baseline} (now {p.fd_count()})")
+    assert p.proc.poll() is None
+
+
+# --- stopping --------------------------------------------------------------------------------
+
+def big_file_config(tmp_path):
+    with open(tmp_path / "www-a" / "big.bin", "wb") as f:
+        f.write(os.urandom(32 * 1024 * 1024))
+    return reload_config("v0")
+
+
+def start_downloads(p, count):
+    """Opens `count` connections that each requested big.bin and read its head and a little."""
+    host, port = p.host_port
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection((host, port), timeout=30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = s.recv(4096)
+            assert chunk, "closed before the response head"
+            head += chunk
+        length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+        socks.append((s, length, len(head.split(b"\r\n\r\n", 1)[1])))
+    return socks
+
+
+def finish_download(sock, length, have):
+    while have < length:
+        chunk = sock.recv(1 << 16)
+        if not chunk:
+            break
+        have += len(chunk)
+    sock.close()
+    return have
+
+
+def test_graceful_stop_answers_every_accepted_request(start_portico, conf, tmp_path):
+    path = conf(big_file_config(tmp_path))
+    p = start_portico("run", "-c", path)
+    downloads = start_downloads(p, 6)
+    # Load from other clients while stopping: every response they get must be complete.
+    stop_load = threading.Event()
+    truncated = []
+    complete = [0]
+
+    def hammer():
+        host, port = p.host_port
+        while not stop_load.is_set():
+            try:
+                s = socket.create_connection((host, port), timeout=10)
+            except OSError:
+                continue  # refused once the listener is closed: never accepted
+            try:
+                s.sendall(b"GET /v HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                data = b""
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                data = b""  # reset by the kernel: the connection was never accepted
+            finally:
+                s.close()
+            if data and not data.endswith(b"\r\n\r\nv0\n"):
+                truncated.append(data)
+            elif data:
+                complete[0] += 1
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    wait_until(lambda: complete[0] >= 20, message="load to be served")
+    p.proc.send_signal(signal.SIGTERM)
+    results = [finish_download(s, n, have) for s, n, have in downloads]
+    wait_until(lambda: p.proc.poll() is not None, message="portico to exit")
+    stop_load.set()
+    for t in threads:
+        t.join(timeout=30)
+    assert p.proc.returncode == 0, p.stderr()[-3000:]
+    assert results == [n for _, n, _ in downloads]
+    assert not truncated, truncated[:2]
+    assert "stopping gracefully" in p.stderr()
+
+
+def test_sigquit_exits_at_once(start_portico, conf, tmp_path):
+    path = conf(big_file_config(tmp_path))
+    p = start_portico("run", "-c", path)
+    downloads = start_downloads(p, 2)
+    p.proc.send_signal(signal.SIGQUIT)
+    p.proc.wait(timeout=20)
+    assert p.proc.returncode == 0
+    for s, length, have in downloads:
+        assert finish_download(s, length, have) < length
+
+
+# --- logs ------------------------------------------------------------------------------------
+
+def log_config(tmp_path, fmt, error_log=False):
+    text = reload_config("v0").replace("[server]", f"""[log]
+access = "{tmp_path}/access.log"
+format = "{fmt}"
+flush_interval = "50ms"
+{'error = "' + str(tmp_path) + '/error.log"' if error_log else ''}
+
+[server]""")
+    return text
+
+
+def read_lines(path):
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def test_access_log_lines_parse_as_json(start_portico, conf, tmp_path):
+    p = start_portico("run", "-c", conf(log_config(tmp_path, "json")))
+    for i in range(5):
+        curl(p.url + f"/v?i={i}", headers=["User-Agent: test \"agent\"\u00e9"])
+    lines = wait_until(lambda: len(read_lines(tmp_path / "access.log")) >= 5 and
+                       read_lines(tmp_path / "access.log"), message="5 access log lines")
+    # Each worker thread buffers its own lines: the file is ordered per worker, not overall.
+    entries = sorted((json.loads(line) for line in lines), key=lambda e: e["uri"])
+    for i, entry in enumerate(entries):
+        assert entry["method"] == "GET"
+        assert entry["uri"] == f"/v?i={i}"
+        assert entry["status"] == 200
+        assert entry["body_bytes"] == 3
+        assert entry["remote_addr"] == "127.0.0.1"
+        assert entry["user_agent"].startswith('test "agent"')
+
+
+def test_sigusr1_reopens_logs_after_they_were_moved(start_portico, conf, tmp_path):
+    p = start_portico("run", "-c", conf(log_config(tmp_path, "common", error_log=True)),
+                      expect_listen=False)
+    addr = wait_until(lambda: LISTEN_RE.findall("\n".join(read_lines(tmp_path / "error.log"))),
+                      message="the listening line in the error log")[0]
+    url = f"http://{addr}"
+    curl(url + "/v")
+    wait_until(lambda: len(read_lines(tmp_path / "access.log")) == 1, message="first line")
+    os.rename(tmp_path / "access.log", tmp_path / "access.log.1")
+    os.rename(tmp_path / "error.log", tmp_path / "error.log.1")
+    p.proc.send_signal(signal.SIGUSR1)
+    wait_until(lambda: any("access log" in l and "reopened" in l
+                           for l in read_lines(tmp_path / "error.log")),
+               message="the reopen to be logged in the new error log")
+    curl(url + "/v")
+    curl(url + "/v")
+    wait_until(lambda: len(read_lines(tmp_path / "access.log")) == 2, message="lines in new file")
+    assert len(read_lines(tmp_path / "access.log.1")) == 1
+    assert all('"GET /v HTTP/1.1" 200 3' in l for l in read_lines(tmp_path / "access.log"))
+
+
+# --- process chores --------------------------------------------------------------------------
+
+def test_pidfile_is_written_and_removed_and_blocks_a_second_instance(start_portico, conf,
+                                                                     tmp_path):
+    path = conf(reload_config("v0").replace("[server]",
+                                            f'[server]\npidfile = "{tmp_path}/portico.pid"'))
+    p = start_portico("run", "-c", path)
+    assert (tmp_path / "portico.pid").read_text() == f"{p.proc.pid}\n"
+    second = subprocess.run([PORTICO, "run", "-c", path], capture_output=True, text=True,
+                            timeout=60)
+    assert second.returncode == 1
+    assert f"portico is already running (pid {p.proc.pid})" in second.stderr
+    assert p.stop() == 0
+    assert not (tmp_path / "portico.pid").exists()
+
+
+def test_systemd_notification(start_portico, conf, tmp_path):
+    sock_path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(30)
+    try:
+        path = conf(reload_config("v0"))
+        p = start_portico("run", "-c", path, env={"NOTIFY_SOCKET": sock_path})
+        assert sock.recv(256).split(b"\n")[0] == b"READY=1"
+        p.proc.send_signal(signal.SIGHUP)
+        assert sock.recv(256) == b"RELOADING=1"
+        assert sock.recv(256).split(b"\n")[0] == b"READY=1"
+        p.proc.send_signal(signal.SIGTERM)
+        assert sock.recv(256) == b"STOPPING=1"
+    finally:
+        sock.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
+def test_drops_root_after_binding(start_portico, conf, tmp_path):
+    path = conf(reload_config("v0").replace("[server]", '[server]\nuser = "nobody"'))
+    p = start_portico("run", "-c", path)
+    with open(f"/proc/{p.proc.pid}/status") as f:
+        uids = [l for l in f.read().splitlines() if l.startswith(("Uid:", "Gid:"))]
+    nobody = subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True).stdout.strip()
+    assert uids[0].split()[1:] == [nobody] * 4
+    assert curl(p.url + "/v")[2] == b"v0\n"
