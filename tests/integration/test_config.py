@@ -583,3 +583,68 @@ def test_drops_root_after_binding(start_portico, conf, tmp_path):
     nobody = subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True).stdout.strip()
     assert uids[0].split()[1:] == [nobody] * 4
     assert curl(p.url + "/v")[2] == b"v0\n"
+
+
+# --- TLS -------------------------------------------------------------------------------------
+
+def make_cert(out_dir, name="localhost"):
+    subprocess.run([PORTICO, "cert", "self-signed", "--name", name, "--out", str(out_dir)],
+                   check=True, capture_output=True, timeout=60)
+    return (out_dir / "cert.pem").read_text()
+
+
+def served_cert(addr):
+    import ssl
+    host, port = addr.rsplit(":", 1)
+    pem = ssl.get_server_certificate((host, int(port)))
+    return ssl.PEM_cert_to_DER_cert(pem)
+
+
+def pem_der(pem_text):
+    import ssl
+    first = pem_text[:pem_text.index("-----END CERTIFICATE-----") + 25]
+    return ssl.PEM_cert_to_DER_cert(first)
+
+
+def tls_config(cert_dir):
+    return f"""
+[server]
+threads = 2
+
+[[listen]]
+address = "127.0.0.1:0"
+tls = {{ cert = "{cert_dir}/cert.pem", key = "{cert_dir}/key.pem" }}
+
+[[listen]]
+address = "127.0.0.2:0"
+
+[[site]]
+root = "www-a"
+https_redirect = true
+"""
+
+
+def test_tls_listener_serves_https_and_swaps_certificates_on_reload(start_portico, conf,
+                                                                    tmp_path):
+    first = make_cert(tmp_path / "tls1")
+    second = make_cert(tmp_path / "tls2")
+    path = conf(tls_config("tls1"))
+    p = start_portico("run", "-c", path)
+    https = re.search(r"listening on https://(\S+?)/", p.stderr()).group(1)
+    plain = p.addresses[0]
+    r = subprocess.run(["curl", "-sS", "-k", f"https://{https}/"], capture_output=True,
+                       timeout=30)
+    assert r.stdout == b"site a\n"
+    status, fields, _ = curl(f"http://{plain}/x?y", host="localhost")
+    assert status == 308 and fields["location"] == "https://localhost/x?y"
+    assert served_cert(https) == pem_der(first)
+    write(path, tls_config("tls2"))
+    sighup_and_wait(p)
+    assert served_cert(https) == pem_der(second)
+    # A broken certificate file is refused; the running one stays.
+    (tmp_path / "tls3").mkdir()
+    (tmp_path / "tls3" / "cert.pem").write_text("not a certificate\n")
+    (tmp_path / "tls3" / "key.pem").write_text("not a key\n")
+    write(path, tls_config("tls3"))
+    sighup_and_wait(p, expect_ok=False)
+    assert served_cert(https) == pem_der(second)
