@@ -18,6 +18,7 @@ namespace portico::http {
 
 struct CachedFile {
   std::shared_ptr<const net::FileRef> file;
+  std::string relative;  // the file's path under the root (an index file's for "dir/")
   uint64_t size = 0;
   time_t mtime = 0;
   std::string etag;

@@ -9,6 +9,7 @@
 #include "base/build_info.h"
 #include "portico/tls/library.h"
 #include "server/cert_command.h"
+#include "server/compression_flags.h"
 #include "server/config_commands.h"
 #include "server/serve_command.h"
 
@@ -51,6 +52,8 @@ void add_serve(CLI::App& app, ServeOptions& o) {
   serve->add_option("--max-requests", o.max_requests, "Requests per connection");
   serve->add_option("--cache-control", o.cache_rules,
                     "PATTERN=VALUE: Cache-Control for paths matching a glob (repeatable)");
+  // Compression and language negotiation (server/compression_flags.cpp, docs/compression.md).
+  add_compression_flags(*serve, o.compression);
   // HTTPS (server/tls_setup.cpp checks the combinations).
   serve->add_option("--tls-listen", o.tls_listen, "HTTPS address, HOST:PORT (repeatable)");
   serve->add_option("--cert", o.cert_files,

@@ -38,6 +38,12 @@ int run_serve(const ServeOptions& o) {
     }
     static_options.cache_rules.push_back(std::move(*rule));
   }
+  // Compression and language negotiation (server/compression_flags.cpp, docs/compression.md).
+  if (std::string err; !apply_compression_flags(o.compression, static_options, &err)) {
+    std::fprintf(stderr, "portico: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  static_options.compression.cache_shards = o.threads > 0 ? static_cast<size_t>(o.threads) : 0;
 
   http::ServerOptions options;
   // With --tls-listen alone there is no plain listener (only an explicit --listen adds one).

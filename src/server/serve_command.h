@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "server/compression_flags.h"
+
 namespace portico::server {
 
 struct ServeOptions {
@@ -27,6 +29,8 @@ struct ServeOptions {
   std::string header_timeout, body_timeout, keepalive_timeout, send_timeout;
   std::string max_body_size;
   uint32_t max_requests = 0;  // per connection; 0 keeps the default
+  // Compression and language negotiation (server/compression_flags.h, docs/compression.md).
+  CompressionFlags compression;
 
   // --- HTTPS (server/tls_setup.h) ---
   std::vector<std::string> tls_listen;  // HOST:PORT served over TLS

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "portico/http/accept_encoding.h"
+#include "portico/http/compression_options.h"
 #include "portico/http/request.h"
 #include "portico/http/response.h"
 
@@ -33,11 +35,20 @@ struct StaticOptions {
   bool allow_symlinks = false;  // symlinks whose target leaves the root
   bool allow_uploads = false;   // PUT (atomic: temporary file + rename) and DELETE
   std::vector<CacheRule> cache_rules;
+
+  // Content codings: precompressed siblings and on-the-fly compression (docs/compression.md).
+  CompressionOptions compression;
+  // Language variants: a request for "about.html" that does not exist is answered from
+  // "about.html.<tag>", chosen by Accept-Language among these tags (preferred first).
+  std::vector<std::string> languages;
+  // Sent when no acceptable variant exists; added to `languages` when missing there.
+  std::string default_language;
 };
 
 class StaticFiles {
  public:
-  // Opens the root; throws std::system_error naming it when it is not a readable directory.
+  // Opens the root; throws std::system_error naming it when it is not a readable directory,
+  // std::invalid_argument for a malformed language tag.
   explicit StaticFiles(StaticOptions options);
 
   void operator()(const Request& request, Response& response) const;
@@ -48,9 +59,12 @@ class StaticFiles {
   struct Impl;
   static const struct CachedFile* resolve(const Impl& im, const std::string& key,
                                           const class PathResult& path, const Request& req,
-                                          Response& res, class FileCache& cache, int64_t now_ms);
-  static void serve_file(const StaticOptions& o, const struct CachedFile& f, const Request& req,
-                         Response& res);
+                                          Response& res, class FileCache& cache, int64_t now_ms,
+                                          bool* language_variant);
+  static const struct CachedFile* find_sibling(const Impl& im, const struct CachedFile& f,
+                                               ContentCoding coding, int64_t now_ms);
+  static void serve_file(const Impl& im, const struct CachedFile& f, bool language_variant,
+                         const Request& req, Response& res, int64_t now_ms);
   std::shared_ptr<const Impl> impl_;  // shared: copies of the handler are cheap
 };
 
