@@ -28,6 +28,7 @@ void TcpClient::set_on_connected(std::function<void(TcpConnection&)> fn) {
   on_connected_ = std::move(fn);
 }
 void TcpClient::set_on_failure(std::function<void(int)> fn) { on_failure_ = std::move(fn); }
+void TcpClient::set_on_retry(std::function<void(int, int)> fn) { on_retry_ = std::move(fn); }
 
 bool TcpClient::connecting() const { return connector_ != nullptr || bool(retry_timer_); }
 
@@ -101,6 +102,7 @@ void TcpClient::schedule_retry(int err) {
     retry_timer_ = TimerId{};
     start_attempt();
   });
+  if (on_retry_) on_retry_(err, attempts_);
 }
 
 }  // namespace portico::net

@@ -311,6 +311,9 @@ void TcpConnection::maybe_finish_closing() {
   if (state_ == State::kClosed) return;
   if (!output_.empty() && !write_shut_) return;  // still flushing
   if (peer_closed_ || limits_.linger_ms <= 0) {
+    // End our stream properly even without lingering: for TLS this sends close_notify (RFC 8446
+    // 6.1), without which the peer cannot tell the end of the data from a truncation.
+    if (!write_shut_) transport_->shutdown_write();
     finish_close(0);
     return;
   }

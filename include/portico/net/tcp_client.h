@@ -43,6 +43,8 @@ class TcpClient {
   void set_transport_factory(TransportFactory factory);
   void set_on_connected(std::function<void(TcpConnection&)> fn);
   void set_on_failure(std::function<void(int err)> fn);
+  // Optional: after each failed attempt that will be retried (errno, attempt number).
+  void set_on_retry(std::function<void(int err, int attempt)> fn);
 
   // Starts connecting (no-op if already connecting).
   void connect();
@@ -64,6 +66,7 @@ class TcpClient {
   TransportFactory transport_factory_;
   std::function<void(TcpConnection&)> on_connected_;
   std::function<void(int)> on_failure_;
+  std::function<void(int, int)> on_retry_;
   std::unique_ptr<Connector> connector_;
   TimerId retry_timer_;
   int attempts_ = 0;

@@ -97,6 +97,7 @@ class TcpConnection {
   // shut or closing. Exceeding limits().max_queued_bytes aborts the connection.
   void send(std::string_view data);
   void send(std::string&& data);
+  void send(const char* data) { send(std::string_view(data)); }  // literals: not ambiguous
   void send(Buffer& data);  // takes all readable bytes (data is left empty)
   // Queues len bytes of file starting at offset, sent with sendfile(2). If the file turns out
   // shorter than offset + len, the connection is aborted (the peer was promised those bytes).
