@@ -1,6 +1,7 @@
 // EventLoop: the reactor loop, task queue, timers and connection table of one thread.
 #include "portico/net/event_loop.h"
 
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -21,6 +22,23 @@
 #include "portico/net/tcp_connection.h"
 
 namespace portico::net {
+namespace {
+
+// sendfile(2) and plain write(2) (which OpenSSL's socket BIO uses) have no MSG_NOSIGNAL: a
+// write to a connection the peer has reset raises SIGPIPE, whose default action kills the
+// process. A server must get EPIPE instead. Only a default disposition is changed; a program
+// that installed its own handler keeps it.
+void ignore_sigpipe_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      ::signal(SIGPIPE, SIG_IGN);
+    }
+  });
+}
+
+}  // namespace
 
 EventLoop::EventLoop(Backend backend)
     : backend_(backend),
@@ -28,6 +46,7 @@ EventLoop::EventLoop(Backend backend)
       now_ms_(monotonic_ms()),
       poller_(Poller::create(backend)),
       timers_(std::make_unique<TimerQueue>()) {
+  ignore_sigpipe_once();
   wakeup_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wakeup_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   wakeup_channel_ = std::make_unique<Channel>(this, wakeup_fd_);

@@ -53,6 +53,10 @@ struct LoopStats {
 // its default action instead of reaching the signalfd. Throws std::system_error on failure.
 void block_signals(const std::vector<int>& signals);
 
+// The first EventLoop created sets SIGPIPE to SIG_IGN if it still has its default action
+// (sendfile(2) has no MSG_NOSIGNAL; a write to a reset peer must fail with EPIPE, not kill
+// the process).
+//
 // A reactor owned by one thread (the thread that constructs it). Everything on a loop -- its
 // channels, timers, connections -- is touched only from that thread; other threads hand work
 // over with post()/run_in_loop(). Nothing on the hot path takes a lock except the task queue.

@@ -50,7 +50,10 @@ struct ListenOptions {
 // accepting takes no lock, no cross-thread hand-off and wakes no other thread (no thundering
 // herd). The alternative (reuse_port = false) is one listener on the base loop that posts each
 // accepted fd to the next worker; it balances strictly round-robin but costs a cross-thread
-// wakeup per connection and funnels every accept through one thread.
+// wakeup per connection and funnels every accept through one thread. bench/accept_load
+// measures both; on the shared, heavily loaded 2-core development machine the two were within
+// noise of each other (roughly 5,000-13,000 connections/s each, run to run), so the default
+// rests on the structural argument above; re-measure on a quiet multi-core host.
 // Caveat of SO_REUSEPORT: a second process of the same user can bind the same port and the
 // kernel will split connections between the two instead of failing with "address in use".
 //

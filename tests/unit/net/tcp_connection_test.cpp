@@ -168,6 +168,31 @@ TEST_P(ConnectionTest, AbortsWhenAFileIsShorterThanItsQueuedRegion) {
   finish();
 }
 
+TEST_P(ConnectionTest, SendfileToAResetPeerClosesTheConnectionWithoutKillingTheProcess) {
+  char path[] = "/tmp/portico_sigpipe_XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string contents = pattern_bytes(16 * 1024 * 1024, 9);
+  ASSERT_EQ(::write(fd, contents.data(), contents.size()), static_cast<ssize_t>(contents.size()));
+  auto file = FileRef::adopt(fd);
+  ::unlink(path);
+  Signal started;
+  start_server([&](FnHandler& h, TcpConnection&) {
+    h.data = [&](TcpConnection& c, Buffer& in) {
+      in.retrieve_all();
+      c.send_file(file, 0, contents.size());
+      started.notify();
+    };
+  });
+  Client c(port_);
+  ASSERT_TRUE(c.send_all("go"));
+  ASSERT_TRUE(started.wait());
+  c.read_exact(1000);
+  c.reset_connection();
+  ASSERT_TRUE(closed_.wait());  // reached only if SIGPIPE did not end the test binary
+  finish();
+}
+
 TEST_P(ConnectionTest, PeerThatHalfClosesStillGetsItsReplies) {
   std::atomic<bool> saw_half_close{false};
   start_server([&](FnHandler& h, TcpConnection&) {
