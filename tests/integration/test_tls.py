@@ -413,3 +413,20 @@ def test_weak_tls12_ciphers_are_refused(https):
     server = https()
     out = s_client(server.tls_port, "-tls1_2", "-cipher", "AES128-SHA:ECDHE-ECDSA-AES128-SHA")
     assert "Cipher is (NONE)" in out or "handshake failure" in out, out
+
+
+@pytest.mark.parametrize("request_line", [
+    b"GET /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    b"GET /index.html HTTP/1.0\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: x\r\n\r\n",  # 400, then close
+])
+def test_server_sends_close_notify_before_closing(https, request_line):
+    server = https()
+    # -msg shows the alerts; -ign_eof keeps s_client reading until the server closes.
+    proc = subprocess.run(
+        ["sh", "-c", f"(printf '{request_line.decode().encode('unicode_escape').decode()}'; "
+                     f"sleep 1) | openssl s_client -connect 127.0.0.1:{server.tls_port} "
+                     f"-quiet -msg -ign_eof"], capture_output=True, timeout=30)
+    out = (proc.stdout + proc.stderr).decode(errors="replace")
+    assert "HTTP/1.1 " in out, out
+    assert "<<< TLS 1.3, Alert [length 0002], warning close_notify" in out, out
