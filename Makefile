@@ -6,6 +6,8 @@ ASAN_BUILD := build-asan
 FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 30
 LISTEN ?= 127.0.0.1:8080
+TLS_LISTEN ?= 127.0.0.1:8443
+DEV_CERT := $(BUILD)/dev-cert
 CMAKE_FLAGS := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
 .PHONY: all deps build run test unit fuzz bench format tidy clean
@@ -21,9 +23,14 @@ build: deps
 	@ln -sf $(BUILD)/compile_commands.json compile_commands.json
 
 # Serves the demo site from examples/site/ until Ctrl-C.
+# HTTPS with a development certificate for localhost, made once under build/dev-cert
+# (trust it with: curl --cacert build/dev-cert/cert.pem https://localhost:8443/).
 run: build
-	@echo "portico: serving examples/site/ at http://$(LISTEN)/  (Ctrl-C stops)"
-	$(BUILD)/portico serve examples/site --listen $(LISTEN)
+	@[ -f $(DEV_CERT)/cert.pem ] && [ -f $(DEV_CERT)/key.pem ] || \
+	  $(BUILD)/portico cert self-signed --name localhost --out $(DEV_CERT) --force
+	@echo "portico: serving examples/site/ at http://$(LISTEN)/ and https://localhost:$(lastword $(subst :, ,$(TLS_LISTEN)))/  (Ctrl-C stops)"
+	$(BUILD)/portico serve examples/site --listen $(LISTEN) --tls-listen $(TLS_LISTEN) \
+	  --cert $(DEV_CERT)/cert.pem --key $(DEV_CERT)/key.pem
 
 # Sanitizer build (ASan + UBSan), every unit and integration test through ctest,
 # then a short bounded fuzz run of the parser.
