@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -116,22 +117,26 @@ void Acceptor::pause_accepting(int err) {
 }
 
 void Acceptor::log_rate_limited(int err) {
+  // One budget for the whole process: with a listener per loop, every loop hits EMFILE at
+  // about the same moment, and one line a second is what an operator needs.
+  static std::atomic<int64_t> last_log_ms{-1};
+  static std::atomic<uint64_t> suppressed{0};
   int64_t now = loop_->now_ms();
-  if (last_log_ms_ >= 0 && now - last_log_ms_ < 1000) {
-    ++suppressed_logs_;
+  int64_t last = last_log_ms.load(std::memory_order_relaxed);
+  if ((last >= 0 && now - last < 1000) ||
+      !last_log_ms.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+    suppressed.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (suppressed_logs_ > 0) {
+  uint64_t more = suppressed.exchange(0, std::memory_order_relaxed);
+  if (more > 0) {
     LOG_WARN("accept on %s: %s; pausing accepts for %lld ms (%llu more since last report)",
              bound_.to_string().c_str(), std::strerror(err),
-             static_cast<long long>(kExhaustedRetryMs),
-             static_cast<unsigned long long>(suppressed_logs_));
+             static_cast<long long>(kExhaustedRetryMs), static_cast<unsigned long long>(more));
   } else {
     LOG_WARN("accept on %s: %s; pausing accepts for %lld ms", bound_.to_string().c_str(),
              std::strerror(err), static_cast<long long>(kExhaustedRetryMs));
   }
-  last_log_ms_ = now;
-  suppressed_logs_ = 0;
 }
 
 }  // namespace portico::net

@@ -46,8 +46,6 @@ class Acceptor {
   Channel channel_;
   NewConnection callback_;
   TimerId retry_timer_;
-  int64_t last_log_ms_ = -1;
-  uint64_t suppressed_logs_ = 0;
 };
 
 }  // namespace portico::net

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <exception>
 #include <unordered_set>
 
 #include "net/acceptor.h"
@@ -147,7 +148,14 @@ void TcpServer::new_connection(LoopSlot& slot, int fd, const InetAddress& peer) 
                                                std::move(transport));
   owned->set_limits(options_.connection_limits);
   TcpConnection& conn = loop->add_connection(std::move(owned));
-  std::unique_ptr<ConnectionHandler> handler = handler_factory_ ? handler_factory_(conn) : nullptr;
+  std::unique_ptr<ConnectionHandler> handler;
+  try {
+    if (handler_factory_) handler = handler_factory_(conn);
+  } catch (const std::exception& e) {
+    // Exceptions must not unwind through the loop; this connection alone is refused.
+    LOG_ERROR("listen %s: handler factory failed for %s: %s", bound_.to_string().c_str(),
+              peer.to_string().c_str(), e.what());
+  }
   if (!handler) {
     LOG_ERROR("listen %s: no handler for connection from %s", bound_.to_string().c_str(),
               peer.to_string().c_str());

@@ -138,6 +138,10 @@ class TcpConnection {
   TimerId run_after(std::chrono::milliseconds delay, std::function<void()> fn);
   void cancel_timer(TimerId id);
 
+  // Frees the input buffer's storage if it holds no bytes (call when the connection goes
+  // idle, e.g. between keep-alive requests, so idle connections cost no buffer memory).
+  void release_buffers();
+
   void set_tcp_nodelay(bool on);
   TcpInfo tcp_info() const;
 
@@ -211,6 +215,14 @@ class TcpConnection {
   TimerId linger_timer_;
   std::vector<TimerId> timers_;  // run_after timers, cancelled at close
 };
+
+template <typename F>
+inline void TcpConnection::call_handler(F&& f) {
+  ++handler_depth_;
+  if (handler_) f(*handler_);
+  --handler_depth_;
+  if (handler_depth_ == 0 && close_notify_pending_) notify_closed();
+}
 
 // A copyable handle to a connection for code that may outlive it or run on another thread.
 // Each call runs on the owning loop (at once when made on that loop's thread, else posted, so
