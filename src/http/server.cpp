@@ -128,8 +128,8 @@ bool Server::remove_listener(const net::InetAddress& bound) {
                          [&](const auto& l) { return l->listen_address() == bound; });
   if (it == st.listeners.end()) return false;
   (*it)->stop_accepting();
-  st.retired.push_back(State::Retired{std::move(*it), st.base_loop->now_ms() +
-                                                          options_.shutdown_grace_ms});
+  st.retired.push_back(
+      State::Retired{std::move(*it), st.base_loop->now_ms() + options_.shutdown_grace_ms});
   st.listeners.erase(it);
   // Its connections finish the response in progress, then close. A connection belongs to the
   // listener when its local address is the bound one (any-address: same port and family).
@@ -137,9 +137,9 @@ bool Server::remove_listener(const net::InetAddress& bound) {
     loop->post([loop, bound] {
       loop->for_each_connection([&bound](net::TcpConnection& c) {
         const net::InetAddress& local = c.local_address();
-        bool mine = bound.is_any() ? local.port() == bound.port() &&
-                                         local.is_ipv6() == bound.is_ipv6()
-                                   : local == bound;
+        bool mine = bound.is_any()
+                        ? local.port() == bound.port() && local.is_ipv6() == bound.is_ipv6()
+                        : local == bound;
         if (!mine) return;
         if (auto* h = dynamic_cast<HttpConnection*>(c.handler())) h->close_when_idle(c);
       });
