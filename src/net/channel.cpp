@@ -23,6 +23,10 @@ void Channel::set_interest(uint32_t interest) {
   loop_->update_channel(this);
 }
 
+void Channel::rearm() {
+  if (registered_) loop_->update_channel(this);
+}
+
 void Channel::remove() {
   if (!registered_) return;
   loop_->remove_channel(this);

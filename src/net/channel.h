@@ -40,6 +40,9 @@ class Channel {
   void disable_reading() { set_interest(interest_ & ~kReadable); }
   void enable_writing() { set_interest(interest_ | kWritable); }
   void disable_writing() { set_interest(interest_ & ~kWritable); }
+  // Re-registers with the same interest. Edge-triggered epoll re-checks readiness on
+  // EPOLL_CTL_MOD, so an event that is already true (e.g. writable) is reported again.
+  void rearm();
   // Unregisters from the poller; no callback runs after this, even for events already
   // collected in the current iteration.
   void remove();

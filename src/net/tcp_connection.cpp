@@ -168,7 +168,11 @@ void TcpConnection::handle_read() {
     }
     if (r.status == IoStatus::kWouldBlock) {
       read_wants_write_ = r.want == IoWant::kWrite;
-      if (read_wants_write_) update_interest();
+      if (read_wants_write_) {
+        // The socket may already be writable, with no new edge coming: make epoll look again.
+        update_interest();
+        channel_->rearm();
+      }
       break;
     }
     if (r.status == IoStatus::kEof) {

@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -493,6 +495,79 @@ TEST_P(ConnectionTest, ClosesEveryFdItOpened) {
   ASSERT_TRUE(closed_.wait(20));
   server_.reset();
   EXPECT_EQ(testing::count_open_fds(), before);
+  finish();
+}
+
+// A transport that behaves like TLS at its most awkward: a two-step handshake that first
+// needs the socket writable, every other read first needs writability (as SSL_read can after
+// WANT_WRITE), at most 7 bytes move per call, and decrypted input stays buffered inside the
+// transport where no readiness event announces it. The connection must still move every byte.
+class CrossoverTransport final : public Transport {
+ public:
+  explicit CrossoverTransport(int fd) : plain_(fd) {}
+  IoResult handshake() override {
+    if (handshake_steps_++ == 0) return IoResult::would_block(IoWant::kWrite);
+    return IoResult::ok(0);
+  }
+  IoResult read(Buffer& into) override {
+    flip_read_ = !flip_read_;
+    if (flip_read_) return IoResult::would_block(IoWant::kWrite);
+    if (pending_.empty()) {
+      Buffer chunk;
+      IoResult r = plain_.read(chunk);
+      if (r.status != IoStatus::kOk) return r;
+      pending_.append(chunk.view());
+    }
+    size_t n = std::min<size_t>(7, pending_.size());
+    into.append(pending_.data(), n);
+    pending_.erase(0, n);
+    return IoResult::ok(n);
+  }
+  IoResult writev(const iovec* iov, int) override {
+    iovec first = iov[0];
+    first.iov_len = std::min<size_t>(first.iov_len, 7);
+    return plain_.writev(&first, 1);
+  }
+  IoResult sendfile(int file_fd, int64_t* offset, size_t len) override {
+    return plain_.sendfile(file_fd, offset, std::min<size_t>(len, 7));
+  }
+  IoResult shutdown_write() override { return plain_.shutdown_write(); }
+  bool has_buffered_input() const override { return !pending_.empty(); }
+  const char* name() const override { return "crossover"; }
+
+ private:
+  PlainTransport plain_;
+  int handshake_steps_ = 0;
+  bool flip_read_ = false;
+  std::string pending_;
+};
+
+TEST_P(ConnectionTest, TransportThatCrossesReadAndWriteInterestStillMovesEveryByte) {
+  ListenOptions options;
+  server_ = std::make_unique<TcpServer>(lt_->loop(), std::vector<EventLoop*>{},
+                                        InetAddress::loopback(0), options);
+  server_->set_transport_factory([](int fd) { return std::make_unique<CrossoverTransport>(fd); });
+  server_->set_handler_factory([](TcpConnection&) { return std::make_unique<FnHandler>(); });
+  server_->start();
+  Client c(server_->listen_address().port());
+  const std::string msg = pattern_bytes(30000, 3);
+  ASSERT_TRUE(c.send_all(msg));
+  std::string got = c.read_exact(msg.size());
+  EXPECT_TRUE(got == msg);
+  finish();
+}
+
+TEST_P(ConnectionTest, TinyReadBudgetStillDeliversEverythingThroughContinuations) {
+  start_server([&](FnHandler&, TcpConnection& conn) {
+    ConnectionLimits limits = conn.limits();
+    limits.read_budget_bytes = 16;
+    conn.set_limits(limits);
+  });
+  Client c(port_);
+  const std::string msg = pattern_bytes(300000, 4);
+  ASSERT_TRUE(c.send_all(msg));
+  std::string got = c.read_exact(msg.size());
+  EXPECT_TRUE(got == msg);
   finish();
 }
 
