@@ -70,6 +70,16 @@ void apply_edits(const HeaderEdits& edits, Response& res) {
   for (const auto& f : edits.set) res.set_header(f.name, f.value);
 }
 
+// The site's own fields on every response it gives: its header edits, and HSTS on responses
+// over TLS only (RFC 6797 7.2: a host must not send it over plain HTTP).
+void apply_site_fields(const Site& site, const Request& req, Response& res) {
+  apply_edits(site.headers, res);
+  if (!site.hsts.empty() && req.is_secure() &&
+      !res.headers().contains("Strict-Transport-Security")) {
+    res.set_header("Strict-Transport-Security", site.hsts);
+  }
+}
+
 bool cacheable_status(Status s) {
   int c = code(s);
   return (c >= 200 && c < 300) || c == 304;
@@ -269,7 +279,7 @@ void SiteRouter::dispatch(const Request& req, Response& res) const {
     }
     res =
         Response::redirect(to_https ? Status::kPermanentRedirect : Status::kMovedPermanently, loc);
-    apply_edits(site->headers, res);
+    apply_site_fields(*site, req, res);
     return;
   }
 
@@ -287,7 +297,7 @@ void SiteRouter::dispatch(const Request& req, Response& res) const {
   const RouteGroup* group = im.find_group(*entry, path, &rest);
   if (!group) {
     res = Response::error(Status::kNotFound);
-    apply_edits(site->headers, res);
+    apply_site_fields(*site, req, res);
     return;
   }
   const Route* route = nullptr;
@@ -298,7 +308,7 @@ void SiteRouter::dispatch(const Request& req, Response& res) const {
     res = req.method() == Method::kOptions ? Response(Status::kNoContent)
                                            : Response::error(Status::kMethodNotAllowed);
     res.set_header("Allow", group->allow);
-    apply_edits(site->headers, res);
+    apply_site_fields(*site, req, res);
     return;
   }
 
@@ -325,7 +335,7 @@ void SiteRouter::dispatch(const Request& req, Response& res) const {
     if (!status_forbids_body(fixed->status)) res.set_body(fixed->body, fixed->content_type);
   }
 
-  apply_edits(site->headers, res);
+  apply_site_fields(*site, req, res);
   apply_edits(route->headers, res);
   if (!route->cache_control.empty() && cacheable_status(res.status())) {
     res.set_header("Cache-Control", route->cache_control);

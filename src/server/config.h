@@ -84,6 +84,7 @@ struct SiteConfig {
   bool https_redirect = false;
   uint16_t https_port = 443;
   http::HeaderEdits headers;
+  std::string hsts;  // the Strict-Transport-Security value; empty: none
   SourcePos pos;
 };
 

@@ -30,8 +30,8 @@ const TableSchema kLogSchema{
 
 const std::vector<const TableSchema*>& all_schemas() {
   static const std::vector<const TableSchema*> all = {
-      &kTopSchema, &kServerSchema, &kLimitsSchema, &kLogSchema,      &kListenSchema,
-      &kTlsSchema, &kSiteSchema,   &kRouteSchema,  &kRedirectSchema, &kRespondSchema};
+      &kTopSchema,  &kServerSchema, &kLimitsSchema,   &kLogSchema,     &kListenSchema, &kTlsSchema,
+      &kSiteSchema, &kRouteSchema,  &kRedirectSchema, &kRespondSchema, &kHstsSchema};
   return all;
 }
 

@@ -24,6 +24,7 @@ extern const TableSchema kSiteSchema;
 extern const TableSchema kRouteSchema;
 extern const TableSchema kRedirectSchema;
 extern const TableSchema kRespondSchema;
+extern const TableSchema kHstsSchema;
 
 // `node` is the value of the top-level "listen" key.
 void load_listeners(const toml::node& node, LoadContext& ctx, std::vector<ListenerConfig>& out);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "portico/base/did_you_mean.h"
+#include "portico/http/hsts.h"
 #include "portico/http/path.h"
 #include "portico/http/redirect_template.h"
 #include "server/config_sections.h"
@@ -15,13 +16,14 @@ namespace portico::server {
 const TableSchema kSiteSchema{
     "[[site]]",
     {"hosts", "root", "index", "browse", "uploads", "dotfiles", "symlinks", "canonical_host",
-     "https_redirect", "https_port", "headers", "remove_headers", "route"}};
+     "https_redirect", "https_port", "hsts", "headers", "remove_headers", "route"}};
 const TableSchema kRouteSchema{"[[site.route]]",
                                {"path", "match", "root", "index", "browse", "uploads", "dotfiles",
                                 "symlinks", "redirect", "respond", "methods", "headers",
                                 "remove_headers", "cache_control", "expires", "max_body_size"}};
 const TableSchema kRedirectSchema{"'redirect'", {"to", "status"}};
 const TableSchema kRespondSchema{"'respond'", {"status", "body", "file", "content_type"}};
+const TableSchema kHstsSchema{"'hsts'", {"max_age", "include_subdomains"}};
 
 namespace {
 
@@ -213,6 +215,27 @@ std::optional<RespondConfig> load_respond(TableReader& route, LoadContext& ctx) 
   r.finish();
   if (!ok) return std::nullopt;
   return rc;
+}
+
+// hsts = "8760h" (max-age) or { max_age = "8760h", include_subdomains = true }.
+void load_hsts(TableReader& site, LoadContext& ctx, std::string& out) {
+  const toml::node* n = site.node("hsts");
+  if (!n) return;
+  constexpr uint64_t kMaxMs = 10ull * 365 * 24 * 3600 * 1000;
+  http::HstsPolicy policy;
+  std::optional<uint64_t> ms;
+  if (n->is_table()) {
+    TableReader r(*n->as_table(), kHstsSchema, ctx.errors, ctx.schemas);
+    if (!r.has("max_age")) ctx.errors.add(r.pos(), "'hsts' needs 'max_age', e.g. \"8760h\"");
+    ms = r.duration_ms("max_age", kMaxMs);
+    if (auto v = r.boolean("include_subdomains")) policy.include_subdomains = *v;
+    r.finish();
+  } else {
+    ms = site.duration_ms("hsts", kMaxMs);
+  }
+  if (!ms) return;
+  policy.max_age_s = static_cast<uint32_t>(*ms / 1000);
+  out = http::hsts_header_value(policy);
 }
 
 bool load_methods(TableReader& r, std::vector<http::Method>& out) {
@@ -462,6 +485,7 @@ void load_site(const toml::table& t, LoadContext& ctx, std::vector<SiteConfig>& 
   }
   if (auto v = r.boolean("https_redirect")) site.https_redirect = *v;
   if (auto v = r.integer("https_port", 1, 65535)) site.https_port = static_cast<uint16_t>(*v);
+  load_hsts(r, ctx, site.hsts);
   load_header_edits(r, site.headers);
 
   if (const toml::node* n = r.node("route")) {

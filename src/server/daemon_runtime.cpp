@@ -59,6 +59,7 @@ http::SiteRouter build_site_router(const Config& config) {
     site.https_redirect = sc.https_redirect;
     site.https_port = sc.https_port;
     site.headers = sc.headers;
+    site.hsts = sc.hsts;
     std::shared_ptr<http::Handler> files;
     if (sc.files) files = std::make_shared<http::Handler>(static_handler(*sc.files));
     bool has_root_route = false;

@@ -621,6 +621,7 @@ address = "127.0.0.2:0"
 [[site]]
 root = "www-a"
 https_redirect = true
+hsts = "8760h"
 """
 
 
@@ -632,11 +633,13 @@ def test_tls_listener_serves_https_and_swaps_certificates_on_reload(start_portic
     p = start_portico("run", "-c", path)
     https = re.search(r"listening on https://(\S+?)/", p.stderr()).group(1)
     plain = p.addresses[0]
-    r = subprocess.run(["curl", "-sS", "-k", f"https://{https}/"], capture_output=True,
+    r = subprocess.run(["curl", "-sS", "-k", "-i", f"https://{https}/"], capture_output=True,
                        timeout=30)
-    assert r.stdout == b"site a\n"
+    assert r.stdout.endswith(b"\r\n\r\nsite a\n")
+    assert b"Strict-Transport-Security: max-age=31536000\r\n" in r.stdout
     status, fields, _ = curl(f"http://{plain}/x?y", host="localhost")
     assert status == 308 and fields["location"] == "https://localhost/x?y"
+    assert "strict-transport-security" not in fields
     assert served_cert(https) == pem_der(first)
     write(path, tls_config("tls2"))
     sighup_and_wait(p)

@@ -85,6 +85,9 @@ struct Site {
   bool https_redirect = false;
   uint16_t https_port = 443;
   HeaderEdits headers;  // applied before the route's own edits
+  // Strict-Transport-Security value for responses over TLS (never over plain HTTP, RFC 6797
+  // 7.2), e.g. "max-age=31536000; includeSubDomains"; empty: none.
+  std::string hsts;
 };
 
 struct SiteRouterOptions {

@@ -350,6 +350,20 @@ TEST(SiteRouter, RedirectsPlainHttpToHttps) {
             "served");
 }
 
+TEST(SiteRouter, SendsHstsOnlyOverTls) {
+  Site s;
+  s.hsts = "max-age=60";
+  s.routes.push_back(route("/", PathMatch::kPrefix, "x"));
+  std::vector<Site> sites;
+  sites.push_back(std::move(s));
+  SiteRouter r(std::move(sites));
+  EXPECT_EQ(header(dispatch(r, Method::kGet, "/", "h", true), "Strict-Transport-Security"),
+            "max-age=60");
+  EXPECT_EQ(header(dispatch(r, Method::kGet, "/nope/..", "h", true), "Strict-Transport-Security"),
+            "max-age=60");
+  EXPECT_EQ(header(dispatch(r, Method::kGet, "/", "h", false), "Strict-Transport-Security"), "");
+}
+
 TEST(SiteRouter, FindRoutesReturnsTheMostSpecificGroup) {
   SiteRouter r = routes_site();
   const Site* site = r.find_site("anything");

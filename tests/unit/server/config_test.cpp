@@ -193,6 +193,7 @@ browse = true
 canonical_host = "example.test"
 https_redirect = true
 https_port = 8443
+hsts = { max_age = "8760h", include_subdomains = true }
 headers = { "X-Site" = "one" }
 
 [[site.route]]
@@ -222,6 +223,7 @@ redirect = "/elsewhere"
   EXPECT_TRUE(s.files->browse);
   EXPECT_TRUE(s.https_redirect);
   EXPECT_EQ(s.https_port, 8443);
+  EXPECT_EQ(s.hsts, "max-age=31536000; includeSubDomains");
   ASSERT_EQ(s.headers.set.size(), 1u);
   ASSERT_EQ(s.routes.size(), 4u);
   EXPECT_EQ(s.routes[0].match, http::PathMatch::kPrefix);
