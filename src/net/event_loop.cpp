@@ -1,13 +1,13 @@
 // EventLoop: the reactor loop, task queue, timers and connection table of one thread.
 #include "portico/net/event_loop.h"
 
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -257,7 +257,7 @@ size_t EventLoop::pending_timers() const { return timers_->size(); }
 
 bool EventLoop::timer_pending(TimerId id) const { return timers_->pending(id); }
 
-void EventLoop::on_signals(std::vector<int> signals, std::function<void(int)> handler) {
+void EventLoop::on_signals(const std::vector<int>& signals, std::function<void(int)> handler) {
   assert_in_loop_thread();
   if (!signals_) signals_ = std::make_unique<SignalChannel>(this);
   signals_->add(signals, std::move(handler));

@@ -14,7 +14,7 @@
 namespace portico::net {
 
 TcpClient::TcpClient(EventLoop* loop, InetAddress server, ConnectOptions options)
-    : loop_(loop), server_(server), options_(std::move(options)) {}
+    : loop_(loop), server_(server), options_(options) {}
 
 TcpClient::~TcpClient() { stop(); }
 

@@ -23,7 +23,7 @@ std::atomic<uint64_t> g_next_connection_id{1};
 
 // Input capacity kept across reads; a larger buffer is freed once drained, so a connection
 // that once received a big burst does not hold that memory while idle.
-constexpr size_t kKeepInputCapacity = 64 * 1024;
+constexpr size_t kKeepInputCapacity = size_t{64} * 1024;
 
 // Peers vanish all the time; only unexpected errors are worth a warning.
 bool routine_error(int err) {

@@ -61,6 +61,9 @@ void TcpConnection::flush_output() {
     high_water_signalled_ = false;  // re-arm for the next crossing
   }
   update_interest();
+  // A write that needs readability (TLS renegotiation) may find the socket already readable
+  // with its edge consumed: make epoll look again.
+  if (write_wants_read_) channel_->rearm();
   if (output_.empty()) after_output_drained(written > 0);
 }
 
@@ -79,6 +82,7 @@ bool TcpConnection::try_write_direct(const char* data, size_t len, size_t* writt
   }
   if (r.status == IoStatus::kWouldBlock) {
     write_wants_read_ = r.want == IoWant::kRead;
+    if (write_wants_read_) channel_->rearm();
     return true;
   }
   fail(r.err, "write");

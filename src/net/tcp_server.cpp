@@ -21,7 +21,7 @@ struct TcpServer::LoopSlot {
 
 TcpServer::TcpServer(EventLoop* base_loop, std::vector<EventLoop*> worker_loops, InetAddress addr,
                      ListenOptions options)
-    : base_loop_(base_loop), addr_(addr), options_(std::move(options)), bound_(addr) {
+    : base_loop_(base_loop), addr_(addr), options_(options), bound_(addr) {
   if (worker_loops.empty()) worker_loops.push_back(base_loop);
   for (EventLoop* loop : worker_loops) {
     auto slot = std::make_unique<LoopSlot>();

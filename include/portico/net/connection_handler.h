@@ -17,15 +17,15 @@ class ConnectionHandler {
   virtual ~ConnectionHandler() = default;
 
   // Established (after the transport handshake, e.g. TLS).
-  virtual void on_connected(TcpConnection&) {}
+  virtual void on_connected(TcpConnection& /*conn*/) {}
   // New bytes were appended to input. Consume what forms complete messages (input.retrieve)
   // and leave the rest for the next call; the buffer keeps unconsumed bytes.
   virtual void on_data(TcpConnection& conn, Buffer& input) = 0;
   // The output queue drained completely (all send()/send_file() data handed to the kernel).
-  virtual void on_write_complete(TcpConnection&) {}
+  virtual void on_write_complete(TcpConnection& /*conn*/) {}
   // Queued output (memory bytes) reached the high-water mark; called once per crossing.
   // Typical reaction: conn.pause_reading() until on_write_complete.
-  virtual void on_high_water(TcpConnection&, size_t /*queued*/) {}
+  virtual void on_high_water(TcpConnection& /*conn*/, size_t /*queued*/) {}
   // The peer sent FIN (read returned EOF): it will send nothing more but may still read. The
   // default finishes our side once queued output is sent (half-close); a handler that still
   // has replies to produce may override and call shutdown() or close() when done. Leaving a
@@ -35,7 +35,7 @@ class ConnectionHandler {
   // The idle timeout expired (no bytes in or out for the configured time). Default: close().
   virtual void on_idle_timeout(TcpConnection& conn);
   // The connection is closed (fd closed, no further callbacks). Last call on the handler.
-  virtual void on_closed(TcpConnection&) {}
+  virtual void on_closed(TcpConnection& /*conn*/) {}
 };
 
 }  // namespace portico::net

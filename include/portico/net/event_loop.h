@@ -104,7 +104,7 @@ class EventLoop {
   // Handles the given signals on this loop through a signalfd (loop thread only). Blocks them in
   // the calling thread; see block_signals() for the rule about other threads. Calling it again
   // adds signals; a later handler for the same signal replaces the earlier one.
-  void on_signals(std::vector<int> signals, std::function<void(int)> handler);
+  void on_signals(const std::vector<int>& signals, std::function<void(int)> handler);
 
   Backend backend() const { return backend_; }
   static const char* backend_name(Backend backend);
@@ -154,7 +154,6 @@ class EventLoop {
 
   std::mutex tasks_mutex_;
   std::vector<std::function<void()>> tasks_;  // guarded by tasks_mutex_
-  bool accepting_tasks_ = true;               // guarded by tasks_mutex_: false after run() ends
   std::atomic<bool> running_tasks_{false};
 
   std::unordered_map<uint64_t, std::unique_ptr<TcpConnection>> connections_;

@@ -49,7 +49,7 @@ class OutputQueue {
  private:
   // Small appends are coalesced into the last chunk up to this size, so many tiny send()s
   // do not make many tiny iovecs.
-  static constexpr size_t kCoalesceBytes = 16 * 1024;
+  static constexpr size_t kCoalesceBytes = size_t{16} * 1024;
 
   std::deque<Segment> segments_;
   size_t memory_bytes_ = 0;

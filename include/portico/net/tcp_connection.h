@@ -37,11 +37,11 @@ struct TcpInfo {
 // Limits of one connection, with defaults. Memory bytes are bytes copied into the output
 // queue; queued file regions cost no memory and do not count.
 struct ConnectionLimits {
-  size_t high_water_bytes = 4 * 1024 * 1024;   // on_high_water once queued memory reaches it
-  size_t max_queued_bytes = 64 * 1024 * 1024;  // hard cap: a send beyond it aborts (RST)
-  size_t read_budget_bytes = 256 * 1024;       // per wakeup, for fairness between connections
-  int64_t linger_ms = 2000;                    // lingering close: max time reading after FIN
-  size_t linger_max_bytes = 1024 * 1024;       // lingering close: max bytes discarded
+  size_t high_water_bytes = size_t{4} * 1024 * 1024;  // on_high_water once queued memory reaches it
+  size_t max_queued_bytes = size_t{64} * 1024 * 1024;  // hard cap: a send beyond it aborts (RST)
+  size_t read_budget_bytes = size_t{256} * 1024;  // per wakeup, for fairness between connections
+  int64_t linger_ms = 2000;                       // lingering close: max time reading after FIN
+  size_t linger_max_bytes = size_t{1024} * 1024;  // lingering close: max bytes discarded
 };
 
 // A connection is created by TcpServer (accepted) or TcpClient (connected), owned by the loop it
