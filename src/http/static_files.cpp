@@ -101,7 +101,11 @@ void apply_cache_rules(const StaticOptions& o, std::string_view path, Response& 
 // The redirect target for a directory named without its trailing slash: the
 // same path (as sent, still encoded) plus '/', query kept.
 std::string slash_redirect_target(const Request& req) {
-  std::string loc(req.path());
+  // One leading '/': "//evil.example/dir" echoed back would be a network-path reference
+  // (RFC 3986 4.2), an open redirect to another host.
+  std::string_view path = req.path();
+  while (path.size() > 1 && path[0] == '/' && path[1] == '/') path.remove_prefix(1);
+  std::string loc(path);
   loc += '/';
   if (!req.query().empty()) {
     loc += '?';
