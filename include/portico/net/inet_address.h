@@ -21,7 +21,7 @@ class InetAddress {
   //   "127.0.0.1:8080", "[::1]:8080", "[fe80::1%eth0]:80" (scope by name or number),
   //   "*:80" or ":80" or "80" (IPv4 any address), "[::]:80" (IPv6 any).
   // The port must be decimal 0..65535. Returns nullopt for anything else.
-  static std::optional<InetAddress> parse(std::string_view host_port);
+  static std::optional<InetAddress> parse(std::string_view text);
   // Numeric host and separate port ("::1", 8080).
   static std::optional<InetAddress> from_host_port(std::string_view host, uint16_t port);
   static InetAddress any(uint16_t port, Family family = Family::kIPv4);

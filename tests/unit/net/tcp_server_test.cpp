@@ -2,6 +2,8 @@
 #include "portico/net/tcp_server.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -171,6 +173,81 @@ TEST_P(TcpServerTest, DestroyingTheServerClosesItsConnections) {
   server.reset();
   EXPECT_EQ(closed.load(), 1);
   EXPECT_EQ(c.read_to_eof(), "");
+}
+
+TEST_P(TcpServerTest, AppliesDeferAcceptFastOpenAndKeepaliveOptions) {
+  EventLoopThreadPool pool(GetParam(), 1);
+  pool.start();
+  ListenOptions options;
+  options.defer_accept = true;
+  options.defer_accept_seconds = 5;
+  options.fastopen_queue = 16;
+  options.keepalive = true;
+  options.tcp_nodelay = true;
+  TcpServer server(pool.next(), {}, InetAddress::loopback(0), options);
+  std::atomic<int> nodelay{-1};
+  std::atomic<int> keepalive{-1};
+  server.set_handler_factory([&](TcpConnection& conn) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    ::getsockopt(conn.fd(), IPPROTO_TCP, TCP_NODELAY, &v, &len);
+    nodelay = v;
+    ::getsockopt(conn.fd(), SOL_SOCKET, SO_KEEPALIVE, &v, &len);
+    keepalive = v;
+    return std::make_unique<FnHandler>();
+  });
+  server.start();
+  // With TCP_DEFER_ACCEPT the server sees the connection once the client has sent data.
+  Client c(server.listen_address().port());
+  ASSERT_TRUE(c.send_all("deferred"));
+  EXPECT_EQ(c.read_exact(8), "deferred");
+  EXPECT_EQ(nodelay.load(), 1);
+  EXPECT_EQ(keepalive.load(), 1);
+}
+
+TEST_P(TcpServerTest, ServesIpv6Loopback) {
+  int probe = ::socket(AF_INET6, SOCK_STREAM, 0);
+  if (probe < 0) GTEST_SKIP() << "no IPv6 in this environment";
+  ::close(probe);
+  EventLoopThreadPool pool(GetParam(), 1);
+  pool.start();
+  auto addr = InetAddress::parse("[::1]:0");
+  ASSERT_TRUE(addr);
+  TcpServer server(pool.next(), {}, *addr);
+  server.set_handler_factory(echo_handler);
+  try {
+    server.start();
+  } catch (const std::system_error& e) {
+    GTEST_SKIP() << "cannot bind [::1]: " << e.what();
+  }
+  InetAddress bound = server.listen_address();
+  EXPECT_TRUE(bound.is_ipv6());
+  EXPECT_EQ(bound.to_string(), "[::1]:" + std::to_string(bound.port()));
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_EQ(::connect(fd, bound.sockaddr_ptr(), bound.sockaddr_len()), 0);
+  ASSERT_EQ(::send(fd, "v6", 2, MSG_NOSIGNAL), 2);
+  char buf[2];
+  ASSERT_EQ(::recv(fd, buf, 2, MSG_WAITALL), 2);
+  EXPECT_EQ(std::string(buf, 2), "v6");
+  ::close(fd);
+}
+
+TEST_P(TcpServerTest, RefusesConnectionsWhenTheHandlerFactoryThrows) {
+  EventLoopThreadPool pool(GetParam(), 1);
+  pool.start();
+  TcpServer server(pool.next(), {}, InetAddress::loopback(0));
+  std::atomic<int> calls{0};
+  server.set_handler_factory([&](TcpConnection&) -> std::unique_ptr<ConnectionHandler> {
+    if (calls++ == 0) throw std::runtime_error("out of sessions");
+    return std::make_unique<FnHandler>();
+  });
+  server.start();
+  Client refused(server.listen_address().port());
+  int err = -1;
+  EXPECT_EQ(refused.read_to_eof(&err), "");
+  Client served(server.listen_address().port());
+  ASSERT_TRUE(served.send_all("ok"));
+  EXPECT_EQ(served.read_exact(2), "ok");
 }
 
 // The fd-exhaustion scenario runs in a forked child whose RLIMIT_NOFILE is lowered, so the
