@@ -330,8 +330,10 @@ void TcpConnection::finish_close(int err) {
 void TcpConnection::notify_closed() {
   close_notify_pending_ = false;
   ++handler_depth_;  // calls made from on_closed must not re-enter this
-  if (handler_) handler_->on_closed(*this);
+  // The owner's bookkeeping first, so a handler (or whoever it signals) already sees the
+  // server's connection_count() without this connection.
   if (close_hook_) close_hook_(*this);
+  if (handler_) handler_->on_closed(*this);
   --handler_depth_;
   // Moves this object to the loop's list of connections destroyed at the end of the
   // iteration: everything up the stack may still use it until then.

@@ -70,7 +70,7 @@ class TcpConnection {
   TcpConnection& operator=(const TcpConnection&) = delete;
 
   // Internal wiring, before start(): the protocol handler and a hook the owner (TcpServer) runs
-  // after on_closed to update its bookkeeping.
+  // just before on_closed to update its bookkeeping.
   void set_handler(std::unique_ptr<ConnectionHandler> handler);
   void set_close_hook(std::function<void(TcpConnection&)> hook);
   // Registers with the loop and runs the handshake; on success calls handler.on_connected.
