@@ -15,7 +15,8 @@ test_pkgs=(
   curl python3 python3-pytest python3-requests python3-brotli python3-zstandard
   wrk
 )
-bench_pkgs=(nginx-light wrk nghttp2-client h2o lighttpd lighttpd-mod-openssl)
+# testssl.sh: TLS configuration scanner, run by hand against the HTTPS listener (docs/tls.md).
+bench_pkgs=(nginx-light wrk nghttp2-client h2o lighttpd lighttpd-mod-openssl testssl.sh)
 
 want=("${build_pkgs[@]}")
 case "${1:-test}" in
