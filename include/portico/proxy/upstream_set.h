@@ -18,7 +18,8 @@ struct UpstreamServer {
   // name it (through a digest), so it must not change across reloads while the server does.
   // Defaults to `address` when empty.
   std::string name;
-  // Where it is: "host:port", the host a name (resolved by DnsResolver) or an IP literal.
+  // Where it is: "host:port" with a port, the host a name (resolved by DnsResolver) or an IP
+  // literal ("10.0.0.1:9000", "[2001:db8::1]:80", "api.internal:8080").
   std::string address;
   // Relative share of requests, 1..UpstreamSet::kMaxWeight.
   uint32_t weight = 1;
@@ -32,6 +33,14 @@ struct ServerState {
   std::vector<net::InetAddress> addresses;  // its resolved addresses, filled by the owner
 };
 
+// "host:port" split; the host without brackets. nullopt unless the port is 1..65535 and the
+// host non-empty (and bracketed when it contains ':').
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+};
+std::optional<HostPort> split_host_port(std::string_view authority);
+
 // A group's membership is fixed once built (a config reload builds a new set); state changes
 // at run time. One set per worker loop, like everything on the request path: no locks. Indexes
 // are positions in the order servers were added.
@@ -40,13 +49,16 @@ class UpstreamSet {
   static constexpr uint32_t kMaxWeight = 1000;
 
   // Adds a server and returns its index. Throws std::invalid_argument (config time) for an
-  // empty address, a duplicate name, or a weight outside 1..kMaxWeight.
+  // address that is not host:port, a duplicate name, or a weight outside 1..kMaxWeight.
   size_t add(UpstreamServer server);
 
   size_t size() const { return servers_.size(); }
   bool empty() const { return servers_.empty(); }
   const UpstreamServer& server(size_t i) const { return servers_[i]; }
   const ServerState& state(size_t i) const { return states_[i]; }
+  // The address's parts: what to resolve, and the port to connect to.
+  const std::string& host(size_t i) const { return endpoints_[i].host; }
+  uint16_t port(size_t i) const { return endpoints_[i].port; }
   std::optional<size_t> find(std::string_view name) const;
 
   bool is_up(size_t i) const { return !states_[i].down; }
@@ -70,6 +82,7 @@ class UpstreamSet {
  private:
   std::vector<UpstreamServer> servers_;
   std::vector<ServerState> states_;
+  std::vector<HostPort> endpoints_;
 };
 
 }  // namespace portico::proxy

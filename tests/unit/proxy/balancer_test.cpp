@@ -51,7 +51,7 @@ std::vector<std::string> keys(size_t n, uint64_t seed = 42) {
   return v;
 }
 
-// --- names and the set ---------------------------------------------------------------------------
+// --- names ---------------------------------------------------------------------------
 
 TEST(BalancerTest, PolicyNamesRoundTrip) {
   for (auto p :
@@ -62,37 +62,6 @@ TEST(BalancerTest, PolicyNamesRoundTrip) {
   EXPECT_EQ(parse_balance_policy("least-conn"), BalancePolicy::kLeastConn);
   EXPECT_EQ(parse_balance_policy("Round-Robin"), std::nullopt);
   EXPECT_EQ(parse_balance_policy("random"), std::nullopt);
-}
-
-TEST(UpstreamSetTest, ValidatesServersWhenAdded) {
-  UpstreamSet set;
-  EXPECT_EQ(set.add(UpstreamServer{"", "10.0.0.1:80", 1}), 0u);
-  EXPECT_EQ(set.server(0).name, "10.0.0.1:80");  // the name defaults to the address
-  EXPECT_THROW(set.add(UpstreamServer{"", "10.0.0.1:80", 1}), std::invalid_argument);
-  EXPECT_THROW(set.add(UpstreamServer{"x", "", 1}), std::invalid_argument);
-  EXPECT_THROW(set.add(UpstreamServer{"x", "h:1", 0}), std::invalid_argument);
-  EXPECT_THROW(set.add(UpstreamServer{"x", "h:1", UpstreamSet::kMaxWeight + 1}),
-               std::invalid_argument);
-  EXPECT_EQ(set.add(UpstreamServer{"x", "h:1", UpstreamSet::kMaxWeight}), 1u);
-  EXPECT_EQ(set.find("x"), 1u);
-  EXPECT_EQ(set.find("y"), std::nullopt);
-}
-
-TEST(UpstreamSetTest, TracksStateAndLoad) {
-  UpstreamSet set = make_set({2, 3, 5});
-  EXPECT_EQ(set.up_count(), 3u);
-  EXPECT_EQ(set.up_weight(), 10u);
-  set.set_down(1, true);
-  EXPECT_FALSE(set.is_up(1));
-  EXPECT_EQ(set.up_count(), 2u);
-  EXPECT_EQ(set.up_weight(), 7u);
-  set.request_started(0);
-  set.request_started(0);
-  set.request_finished(0);
-  EXPECT_EQ(set.state(0).active, 1u);
-  set.request_finished(0);
-  set.request_finished(0);  // never below zero
-  EXPECT_EQ(set.state(0).active, 0u);
 }
 
 // --- rules every policy follows ------------------------------------------------------------------
