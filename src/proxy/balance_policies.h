@@ -1,6 +1,7 @@
 // Internal to proxy/: the balancing policies behind make_balancer(), one class per policy.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -19,11 +20,7 @@ uint64_t mix64(uint64_t x);
 
 // Whether server i may be picked for this request.
 inline bool usable(const UpstreamSet& set, const PickContext& ctx, size_t i) {
-  if (!set.is_up(i)) return false;
-  for (size_t t : ctx.tried) {
-    if (t == i) return false;
-  }
-  return true;
+  return set.is_up(i) && std::find(ctx.tried.begin(), ctx.tried.end(), i) == ctx.tried.end();
 }
 
 // nginx's smooth weighted round-robin: each pick adds every candidate's weight to its current

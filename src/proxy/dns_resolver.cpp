@@ -100,7 +100,7 @@ class DnsResolver::Impl {
 
   // The normalized name, or the literal's address. Returns false for an invalid name.
   enum class NameKind { kLiteral, kName, kInvalid };
-  NameKind classify(std::string_view host, std::string& key, net::InetAddress& literal) const;
+  static NameKind classify(std::string_view host, std::string& key, net::InetAddress& literal);
   bool fresh(const Entry& e) const { return e.answered && loop_->now_ms() < e.answer.expires_ms; }
 
   void start_query(const std::string& key, Entry& entry);
@@ -130,7 +130,7 @@ class DnsResolver::Impl {
 };
 
 DnsResolver::Impl::NameKind DnsResolver::Impl::classify(std::string_view host, std::string& key,
-                                                        net::InetAddress& literal) const {
+                                                        net::InetAddress& literal) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
     auto a = net::InetAddress::from_host_port(host, 0);

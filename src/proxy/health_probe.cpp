@@ -62,7 +62,7 @@ class ProbeHandler final : public net::ConnectionHandler {
     done(conn, ProbeOutcome::kBadResponse, 0);
   }
 
-  void on_closed(net::TcpConnection&) override {
+  void on_closed(net::TcpConnection& /*conn*/) override {
     if (attempt_->probe != nullptr) finish_(ProbeOutcome::kBadResponse, 0);
   }
 
@@ -83,8 +83,8 @@ class ProbeHandler final : public net::ConnectionHandler {
 
 }  // namespace
 
-HealthProbe::HealthProbe(net::EventLoop* loop, const ActiveCheckOptions& options)
-    : loop_(loop), options_(options) {}
+HealthProbe::HealthProbe(net::EventLoop* loop, ActiveCheckOptions options)
+    : loop_(loop), options_(std::move(options)) {}
 
 HealthProbe::~HealthProbe() { cancel(); }
 

@@ -22,7 +22,7 @@ class HealthProbe {
   // status is the response's status code, 0 when there was none.
   using Done = std::function<void(ProbeOutcome outcome, int status)>;
 
-  HealthProbe(net::EventLoop* loop, const ActiveCheckOptions& options);
+  HealthProbe(net::EventLoop* loop, ActiveCheckOptions options);
   ~HealthProbe();
   HealthProbe(const HealthProbe&) = delete;
   HealthProbe& operator=(const HealthProbe&) = delete;

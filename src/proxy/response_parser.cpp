@@ -190,12 +190,15 @@ ResponseError check_framing(const FramingFacts& f, http::Version version) {
 void decide_body(const FramingFacts& f, http::Method method, ResponseHead& out) {
   const uint16_t s = out.status;
   out.content_length = 0;
-  if (s == 101) {
-    out.body = ResponseBody::kTunnel;  // RFC 9110 15.2.2: the new protocol starts after it
-  } else if (s < 200 || s == 204 || s == 304 || method == http::Method::kHead) {
-    out.body = ResponseBody::kNone;  // (1) never a body, whatever the fields say
-  } else if (method == http::Method::kConnect && s < 300) {
-    out.body = ResponseBody::kTunnel;  // (2)
+  // (1) never a body, whatever the fields say; 101 aside, which starts the new protocol right
+  // after its head (RFC 9110 15.2.2), as does (2) a 2xx to CONNECT.
+  const bool no_body =
+      (s < 200 && s != 101) || s == 204 || s == 304 || (method == http::Method::kHead && s != 101);
+  const bool tunnel = s == 101 || (!no_body && method == http::Method::kConnect && s < 300);
+  if (tunnel) {
+    out.body = ResponseBody::kTunnel;
+  } else if (no_body) {
+    out.body = ResponseBody::kNone;
   } else if (f.has_transfer_encoding) {
     out.body = ResponseBody::kChunked;  // (4): check_framing allows only a lone chunked
   } else if (f.has_content_length) {

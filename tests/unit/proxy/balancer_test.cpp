@@ -68,7 +68,7 @@ TEST(BalancerTest, PolicyNamesRoundTrip) {
 
 class EveryPolicyTest : public ::testing::TestWithParam<BalancePolicy> {
  protected:
-  PickContext context() const {
+  static PickContext context() {
     PickContext c;
     c.client_address = "192.0.2.1";
     c.hash_key = "/some/path";
@@ -246,6 +246,7 @@ TEST(IpHashTest, ADownServerMovesOnlyItsOwnClients) {
   auto b = make_balancer(BalancePolicy::kIpHash, set);
   const auto ks = keys(5000);
   std::vector<size_t> before;
+  before.reserve(ks.size());
   for (const auto& k : ks) before.push_back(*b->pick(PickContext{.client_address = k}));
   set.set_down(2, true);
   for (size_t i = 0; i < ks.size(); ++i) {

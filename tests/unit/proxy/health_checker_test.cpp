@@ -6,11 +6,11 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,8 +20,6 @@
 
 #include "portico/net/event_loop.h"
 #include "unit/proxy/fake_http_backend.h"
-
-extern char** environ;
 
 namespace portico::proxy {
 namespace {
@@ -38,15 +36,16 @@ uint16_t closed_port() {
   sin.sin_family = AF_INET;
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof sin;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len) == 0;
   ::close(fd);
+  EXPECT_TRUE(bound);
   return ntohs(sin.sin_port);
 }
 
 class HealthCheckerTest : public ::testing::Test {
  protected:
-  ActiveCheckOptions checks() {
+  static ActiveCheckOptions checks() {
     ActiveCheckOptions o;
     o.path = "/healthz";
     o.interval_ms = 10;
@@ -86,7 +85,7 @@ class HealthCheckerTest : public ::testing::Test {
     return r;
   }
 
-  ProbeOutcome last(const Rig& r) { return r.health->active(0)->last_outcome(); }
+  static ProbeOutcome last(const Rig& r) { return r.health->active(0)->last_outcome(); }
 
   net::EventLoop loop_;
 };
