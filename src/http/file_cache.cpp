@@ -1,6 +1,7 @@
 // Per-thread open-file cache: bounded by entries (fds) and by bytes of content.
 #include "http/file_cache.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,10 +13,26 @@
 
 namespace portico::http {
 
-const CachedFile* FileCache::fresh(const std::string& key, int64_t now_ms) const {
+const CachedFile* FileCache::fresh(const std::string& key, int64_t now_ms, int root_fd) const {
   auto it = entries_.find(key);
-  if (it == entries_.end() || now_ms - it->second.checked_ms >= kRevalidateMs) return nullptr;
-  return &it->second;
+  if (it == entries_.end()) return nullptr;
+  const CachedFile& e = it->second;
+  if (root_fd < 0 || e.relative.empty()) {
+    return now_ms - e.checked_ms < kRevalidateMs ? &e : nullptr;
+  }
+  // Identity only: the stat follows the path as it is now, but nothing is served
+  // from it. A path that now leads elsewhere (even out of the root) differs from
+  // the cached file and is resolved again, safely, by the caller.
+  struct stat st {};
+  bool exists = ::fstatat(root_fd, e.relative.c_str(), &st, 0) == 0;
+  if (!e.file) return exists ? nullptr : &e;
+  if (!exists) return nullptr;
+  int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+  if (st.st_dev != e.dev || st.st_ino != e.ino || mtime_ns != e.mtime_ns ||
+      static_cast<uint64_t>(st.st_size) != e.size) {
+    return nullptr;
+  }
+  return &e;
 }
 
 CachedFile* FileCache::find(const std::string& key) {

@@ -1,7 +1,8 @@
 // A per-thread cache of open files and their response metadata (nginx's
-// open_file_cache): a hot file costs no open/fstat/close per request, and a
-// small one is answered from memory. Entries are re-validated against the file
-// system at most once per kRevalidateMs. Internal to StaticFiles.
+// open_file_cache): a hot file costs one stat() instead of open/fstat/close per
+// request, and a small one is answered from memory. Every hit is checked with
+// that stat() (device, inode, mtime, size), so an edited or replaced file is
+// never served stale. Internal to StaticFiles.
 #pragma once
 
 #include <sys/stat.h>
@@ -39,8 +40,10 @@ class FileCache {
   static constexpr uint64_t kMaxContentBytes = 32 * 1024;  // files up to this are kept in memory
   static constexpr uint64_t kMaxTotalContentBytes = 16 * 1024 * 1024;
 
-  // The entry for key if it was validated less than kRevalidateMs ago, else null.
-  const CachedFile* fresh(const std::string& key, int64_t now_ms) const;
+  // The entry for key if the file at its path (beneath root_fd) is still the one
+  // cached, else null. A cached absence (no file) holds while the path is absent.
+  // root_fd < 0: trust entries checked less than kRevalidateMs ago instead.
+  const CachedFile* fresh(const std::string& key, int64_t now_ms, int root_fd = -1) const;
   // The entry for key whatever its age (to re-validate it), else null.
   CachedFile* find(const std::string& key);
   // Stores an entry (replacing any), evicting when full.

@@ -171,7 +171,7 @@ void StaticFiles::operator()(const Request& req, Response& res) const {
   if (path.trailing_slash()) key += '/';
   FileCache& cache = FileCache::for_thread(&im);
   int64_t now_ms = monotonic_ms();
-  const CachedFile* file = cache.fresh(key, now_ms);
+  const CachedFile* file = cache.fresh(key, now_ms, im.root_fd);
   bool language_variant = false;  // chosen by Accept-Language: the response varies with it
   if (!file) {
     file = resolve(im, key, path, req, res, cache, now_ms, &language_variant);
@@ -319,7 +319,7 @@ const CachedFile* StaticFiles::find_sibling(const Impl& im, const CachedFile& f,
   FileCache& siblings = FileCache::for_thread(&im.sibling_cache_owner);
   std::string key = f.relative;
   key += sibling_suffix(coding);
-  const CachedFile* e = siblings.fresh(key, now_ms);
+  const CachedFile* e = siblings.fresh(key, now_ms, im.root_fd);
   if (!e) {
     CachedFile entry;
     struct stat st {};
