@@ -143,8 +143,11 @@ void HttpConnection::process(net::TcpConnection& conn, net::Buffer& input) {
     input.retrieve_all();
     return;
   }
-  if (peer_closed_ && phase_ == Phase::kIdle && !waiting_for_drain_ &&
-      input.readable_bytes() == 0) {
+  // After the client's FIN every complete request already buffered is answered (RFC 9112
+  // 9.6: a half-close ends only the client's side); then close, as a partial request left
+  // over can never complete.
+  if (peer_closed_ && !waiting_for_drain_ &&
+      (phase_ != Phase::kIdle || input.readable_bytes() == 0)) {
     phase_ = Phase::kClosing;
     conn.close();
   }
@@ -238,7 +241,7 @@ void HttpConnection::handle_request(net::TcpConnection& conn, std::string_view b
   }
 
   bool keep_alive = head_.keep_alive && !response.close_connection() && !close_requested_ &&
-                    requests_ < limits_.max_requests_per_connection && !peer_closed_ &&
+                    requests_ < limits_.max_requests_per_connection &&
                     !(config_.stopping && config_.stopping->load(std::memory_order_relaxed));
   bool head_only = head_.method == Method::kHead;
   bool streaming = response.stream() && !head_only && !status_forbids_body(response.status());
@@ -485,7 +488,7 @@ void HttpConnection::on_write_complete(net::TcpConnection& conn) {
   if (!waiting_for_drain_) return;
   waiting_for_drain_ = false;
   conn.resume_reading();  // redelivers buffered pipelined requests
-  if (peer_closed_ && phase_ == Phase::kIdle &&
+  if (peer_closed_ && phase_ == Phase::kIdle && !input_pending_ &&
       conn.state() != net::TcpConnection::State::kClosing) {
     // on_data runs again only if input is buffered; with none left, finish here.
     conn.close();
