@@ -175,3 +175,23 @@ def read_response_for(f, method):
         n = int(headers.get("content-length", ["0"])[0])
         body = f.read(n)
     return status, {k: v[0] if len(v) == 1 else v for k, v in headers.items()}, body
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A document root tmp_path/www with the files of http_util.make_site and a sentinel file
+    just outside it (tmp_path/secret.txt); returns the root path."""
+    from http_util import make_site
+    return make_site(tmp_path)
+
+
+@pytest.fixture
+def serve(start_portico, site):
+    """Factory: serve(*flags, root=site, threads=2) -> Portico running `portico serve` on an
+    ephemeral 127.0.0.1 port; stopped and checked like every start_portico process."""
+
+    def start(*flags, root=None, threads=2, **kwargs):
+        args = ["serve", root or site, "--listen", "127.0.0.1:0", "--threads", str(threads)]
+        return start_portico(*args, *flags, **kwargs)
+
+    return start

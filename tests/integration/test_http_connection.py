@@ -1,0 +1,515 @@
+"""`portico serve` connection behaviour (RFC 9112 9): persistence under HTTP/1.0 and 1.1 rules,
+pipelining answered in order, byte-at-a-time input, half-close, timeouts (408, idle close),
+slow readers, clients that send but never read (bounded memory), Expect: 100-continue,
+the Date and Server fields. The core cases run on both event backends.
+"""
+import http.client
+import re
+import select
+import socket
+import struct
+import threading
+import time
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from http_util import (BIG_SIZE, HELLO_TXT, IMF_FIXDATE_RE, INDEX_HTML, ResponseReader,
+                       assert_error_then_close, big_content, connect, request_bytes, vm_rss_kib,
+                       socket_fd_count, wait_fd_count)
+
+BACKENDS = ["epoll", "poll"]
+JSON = b'{"ok": true}\n'
+
+
+def req(target, method="GET", headers=(), version="HTTP/1.1"):
+    return request_bytes(method, target, headers, version=version)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_keep_alive_serves_many_requests_on_one_connection(serve, backend):
+    server = serve("--event-backend", backend)
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    for i in range(20):
+        sock.sendall(req("/hello.txt" if i % 2 else "/data.json"))
+        resp = reader.read_response()
+        assert resp.status == 200 and not resp.wants_close()
+        assert resp.body == (HELLO_TXT if i % 2 else JSON)
+    sock.sendall(req("/hello.txt", headers=[("Connection", "close")]))
+    last = reader.read_response()
+    assert last.status == 200 and last.wants_close() and last.body == HELLO_TXT
+    assert reader.at_eof()
+    sock.close()
+
+
+def test_http_1_0_closes_by_default(serve):
+    server = serve()
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(b"GET /hello.txt HTTP/1.0\r\n\r\n")
+    resp = reader.read_response()
+    assert resp.status == 200 and resp.body == HELLO_TXT
+    assert resp.header("connection", "").lower() in ("close", "")
+    assert reader.at_eof()
+    sock.close()
+
+
+def test_http_1_0_keep_alive_is_honoured_and_announced(serve):
+    server = serve()
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    for _ in range(3):
+        sock.sendall(b"GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        resp = reader.read_response()
+        assert resp.status == 200 and resp.body == HELLO_TXT
+        assert resp.header("connection").lower() == "keep-alive"
+    # Without the token the next 1.0 request is the last.
+    sock.sendall(b"GET /data.json HTTP/1.0\r\n\r\n")
+    assert reader.read_response().body == JSON
+    assert reader.at_eof()
+    sock.close()
+
+
+def test_http_1_1_connection_close_token_in_a_list(serve):
+    server = serve()
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(req("/hello.txt", headers=[("Connection", "foo, Close")]))
+    resp = reader.read_response()
+    assert resp.status == 200 and resp.wants_close()
+    assert reader.at_eof()
+    sock.close()
+
+
+def test_max_requests_per_connection_ends_with_connection_close(serve):
+    server = serve("--max-requests", "3")
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(req("/hello.txt") * 5)  # two more than allowed, pipelined
+    for i in range(3):
+        resp = reader.read_response()
+        assert resp.status == 200 and resp.body == HELLO_TXT
+        assert resp.wants_close() == (i == 2)
+    assert reader.at_eof()
+    sock.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_hundred_pipelined_requests_in_one_write_are_answered_in_order(serve, backend):
+    server = serve("--event-backend", backend)
+    plan = []
+    for i in range(100):
+        kind = i % 5
+        if kind == 0:
+            plan.append(("GET", f"/hello.txt?i={i}", 200, HELLO_TXT))
+        elif kind == 1:
+            plan.append(("GET", "/data.json", 200, JSON))
+        elif kind == 2:
+            plan.append(("HEAD", "/", 200, b""))
+        elif kind == 3:
+            plan.append(("GET", f"/missing-{i}.txt", 404, None))
+        else:
+            plan.append(("GET", "/", 200, INDEX_HTML))
+    data = b"".join(req(t, m, [("X-Seq", str(i))]) for i, (m, t, _, _) in enumerate(plan))
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(data)
+    for i, (method, target, status, body) in enumerate(plan):
+        resp = reader.read_response(method)
+        assert resp.status == status, f"response {i} for {method} {target}: {resp}"
+        if body is not None:
+            assert resp.body == body, f"response {i} for {method} {target}"
+        if method == "HEAD":
+            assert resp.header("content-length") == str(len(INDEX_HTML))
+        assert not resp.wants_close()
+    sock.close()
+
+
+def test_pipelined_requests_with_bodies_and_a_final_close(serve):
+    server = serve()
+    data = b""
+    for i in range(30):
+        body = b"x" * i
+        data += req("/hello.txt", "GET", [("Content-Length", str(len(body)))]) + body
+        data += (b"GET /data.json HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 b"3\r\nabc\r\n0\r\n\r\n")
+    data += req("/hello.txt", headers=[("Connection", "close")])
+    data += req("/never-answered.txt")  # after the close: must be ignored
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(data)
+    for _ in range(30):
+        assert reader.read_response().body == HELLO_TXT
+        assert reader.read_response().body == JSON
+    last = reader.read_response()
+    assert last.body == HELLO_TXT and last.wants_close()
+    assert reader.at_eof()
+    sock.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_request_sent_one_byte_at_a_time(serve, backend):
+    server = serve("--event-backend", backend)
+    sock = connect(server)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    reader = ResponseReader(sock)
+    raw = (b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nUser-Agent: slow\r\n"
+           b"Accept: */*\r\n\r\n"
+           b"POST /x HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+           b"4\r\nwiki\r\n5;ext=1\r\npedia\r\n0\r\nTrailer-Field: v\r\n\r\n"
+           b"HEAD /data.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    for i in range(len(raw)):
+        sock.sendall(raw[i:i + 1])
+        time.sleep(0.001)  # separate segments; correctness must not depend on it
+    first = reader.read_response()
+    assert first.status == 200 and first.body == HELLO_TXT
+    second = reader.read_response()
+    assert second.status == 405 and "GET" in second.header("allow")
+    third = reader.read_response("HEAD")
+    assert third.status == 200 and third.header("content-length") == str(len(JSON))
+    sock.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("target,expected", [("/hello.txt", HELLO_TXT), ("/big.bin", None)])
+def test_half_close_after_the_request_still_gets_the_whole_response(serve, backend, target,
+                                                                     expected):
+    server = serve("--event-backend", backend)
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(req(target))
+    sock.shutdown(socket.SHUT_WR)
+    resp = reader.read_response()
+    assert resp.status == 200
+    assert resp.body == (expected if expected is not None else big_content())
+    assert reader.at_eof()
+    sock.close()
+
+
+def test_half_close_after_pipelined_requests_answers_all_of_them(serve):
+    server = serve()
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(req("/big.bin") + req("/hello.txt") * 10 + req("/big.bin"))
+    sock.shutdown(socket.SHUT_WR)
+    assert reader.read_response().body == big_content()
+    for _ in range(10):
+        assert reader.read_response().body == HELLO_TXT
+    assert reader.read_response().body == big_content()
+    assert reader.at_eof()
+    sock.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_client_that_never_finishes_its_head_gets_408(serve, backend):
+    server = serve("--header-timeout", "1s", "--event-backend", backend)
+    sock = connect(server)
+    reader = ResponseReader(sock, timeout=30)
+    sock.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+    assert_error_then_close(reader.read_response(), reader, 408)
+    sock.close()
+
+
+def test_slowloris_trickle_does_not_extend_the_header_timeout(serve):
+    # One byte per 200 ms keeps the connection busy but the head never completes in time.
+    server = serve("--header-timeout", "1s")
+    sock = connect(server)
+    reader = ResponseReader(sock, timeout=30)
+    sock.sendall(b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([sock], [], [], 0.2)
+        if r:
+            break
+        try:
+            sock.send(b"X")
+        except OSError:
+            break
+    assert_error_then_close(reader.read_response(), reader, 408)
+    sock.close()
+
+
+def test_body_that_stops_arriving_gets_408(serve):
+    server = serve("--body-timeout", "1s", "--allow-uploads")
+    sock = connect(server)
+    reader = ResponseReader(sock, timeout=30)
+    sock.sendall(b"PUT /new.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\nabc")
+    assert_error_then_close(reader.read_response(), reader, 408)
+    sock.close()
+
+
+def test_idle_keep_alive_connection_is_closed_without_a_response(serve):
+    server = serve("--keepalive-timeout", "1s")
+    sock = connect(server)
+    reader = ResponseReader(sock, timeout=30)
+    sock.sendall(req("/hello.txt"))
+    assert reader.read_response().body == HELLO_TXT
+    assert reader.at_eof(timeout=30)  # closed after the idle timeout, nothing sent
+    sock.close()
+
+
+def test_connection_that_never_sends_is_closed_without_a_response(serve):
+    server = serve("--header-timeout", "1s", "--keepalive-timeout", "1s")
+    sock = connect(server)
+    reader = ResponseReader(sock, timeout=30)
+    assert reader.read_to_eof() == b""
+    sock.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_slow_reader_of_a_1_mib_file_gets_it_intact(serve, backend):
+    server = serve("--event-backend", backend)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: small window
+    sock.settimeout(60)
+    sock.connect(server.host_port)
+    sock.sendall(req("/big.bin") + req("/hello.txt", headers=[("Connection", "close")]))
+    received = bytearray()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        received += chunk
+        time.sleep(0.002)
+    head_end = received.index(b"\r\n\r\n") + 4
+    assert received.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nContent-Length: %d\r\n" % BIG_SIZE in received[:head_end]
+    assert bytes(received[head_end:head_end + BIG_SIZE]) == big_content()
+    second = bytes(received[head_end + BIG_SIZE:])
+    assert second.startswith(b"HTTP/1.1 200 OK\r\n") and second.endswith(b"\r\n\r\n" + HELLO_TXT)
+    sock.close()
+
+
+def _send_until_server_stops_reading(sock, data, cap):
+    """Sends data repeatedly without reading until the server stops taking it (no progress
+    for several seconds) or cap bytes went out; returns the number of whole requests sent."""
+    sock.setblocking(False)
+    sent_total = 0
+    pending = memoryview(b"")
+    while sent_total < cap:
+        if not pending:
+            pending = memoryview(data)
+        _, w, _ = select.select([], [sock], [], 3.0)
+        if not w:
+            break  # the server stopped reading: backpressure reached us
+        try:
+            n = sock.send(pending)
+        except BlockingIOError:
+            continue
+        pending = pending[n:]
+        sent_total += n
+    # Finish the request in progress so the stream stays well-formed.
+    sock.setblocking(True)
+    if pending:
+        sock.sendall(pending)
+        sent_total += len(pending)
+    return sent_total
+
+
+@pytest.mark.parametrize("target,body_size", [("/hello.txt", len(HELLO_TXT)),
+                                              ("/big.bin", BIG_SIZE)])
+def test_client_that_sends_but_never_reads_cannot_grow_server_memory(serve, target, body_size):
+    server = serve("--max-requests", "100000000", threads=1)
+    warm = connect(server)
+    warm_reader = ResponseReader(warm)
+    warm.sendall(req("/big.bin", headers=[("Connection", "close")]))
+    warm_reader.read_response()
+    warm.close()
+    baseline_kib = vm_rss_kib(server.proc.pid)
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    sock.settimeout(120)
+    sock.connect(server.host_port)
+    one = req(target)
+    # If the server answered everything it was sent, it would hold cap/len(one) responses.
+    cap = 32 * 1024 * 1024 if body_size < 1000 else 64 * 1024
+    sent = _send_until_server_stops_reading(sock, one * 1000, cap)
+    requests = sent // len(one)
+    growth_kib = vm_rss_kib(server.proc.pid) - baseline_kib
+    would_buffer_kib = requests * (body_size + 150) // 1024
+    assert growth_kib < 96 * 1024, (
+        f"server grew by {growth_kib} KiB for {requests} unread responses "
+        f"({would_buffer_kib} KiB if all were buffered)")
+    if body_size < 1000:
+        assert sent < cap, "the server kept reading requests it could not answer"
+
+    # Reading now resumes the server: every request is answered, in order, and a last one
+    # (sent while reading, as the server may not take it before) ends the connection.
+    last = threading.Thread(target=sock.sendall,
+                            args=(req("/hello.txt", headers=[("Connection", "close")]),))
+    last.start()
+    reader = ResponseReader(sock, timeout=120)
+    if body_size < 1000:
+        stream = reader.read_to_eof()
+        assert stream.count(b"HTTP/1.1 200 OK\r\n") == requests + 1
+        assert stream.count(HELLO_TXT) == requests + 1
+    else:
+        expected = big_content()
+        for _ in range(requests):
+            resp = reader.read_response()
+            assert resp.status == 200 and resp.body == expected
+        assert reader.read_response().body == HELLO_TXT
+        assert reader.at_eof()
+    last.join(60)
+    sock.close()
+
+
+@pytest.mark.xfail(strict=True, reason="bugs.md: after the client's FIN, pipelined requests held "
+                   "back by backpressure are never redelivered (TcpConnection::handle_read "
+                   "returns early once peer_closed_)")
+def test_half_close_with_more_pipelined_output_than_the_high_water_mark(serve):
+    server = serve("--keepalive-timeout", "3s", "--event-backend", "epoll", threads=1)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    sock.settimeout(60)
+    sock.connect(server.host_port)
+    count = 20  # 20 MiB of responses: far above what the server queues before pausing
+    sock.sendall(req("/big.bin") * count)
+    sock.shutdown(socket.SHUT_WR)
+    reader = ResponseReader(sock, timeout=60)
+    expected = big_content()
+    got = 0
+    try:
+        for _ in range(count):
+            if reader.read_response().body != expected:
+                break
+            got += 1
+    except EOFError:
+        pass
+    sock.close()
+    assert got == count, f"only {got} of {count} pipelined responses before the close"
+
+
+def test_expect_100_continue_gets_100_then_the_final_response(serve, site):
+    server = serve("--allow-uploads")
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    body = b"uploaded after 100 Continue\n"
+    sock.sendall(b"PUT /continued.txt HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body))
+    interim = reader.read_response(allow_interim=True)
+    assert interim.status == 100 and interim.body == b""
+    sock.sendall(body)
+    final = reader.read_response()
+    assert final.status == 201
+    with open(f"{site}/continued.txt", "rb") as f:
+        assert f.read() == body
+    # The connection stays usable.
+    sock.sendall(req("/continued.txt"))
+    assert reader.read_response().body == body
+    sock.close()
+
+
+def test_expect_100_continue_with_a_too_large_body_gets_413_without_100(serve):
+    server = serve("--allow-uploads", "--max-body-size", "1k")
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(b"PUT /big.txt HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                 b"Content-Length: 5000\r\n\r\n")
+    first = reader.read_response(allow_interim=True)
+    assert_error_then_close(first, reader, 413)
+    sock.close()
+
+
+def test_expect_100_continue_with_the_body_already_sent_needs_no_100(serve):
+    server = serve("--allow-uploads")
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(b"PUT /eager.txt HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                 b"Content-Length: 5\r\n\r\nhello")
+    resp = reader.read_response(allow_interim=True)
+    if resp.status == 100:  # allowed (RFC 9110 10.1.1), but then the final one must follow
+        resp = reader.read_response()
+    assert resp.status == 201
+    sock.close()
+
+
+def test_date_and_server_fields(serve):
+    server = serve()
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    for target in ("/hello.txt", "/missing", "/sub"):
+        sock.sendall(req(target))
+        resp = reader.read_response()
+        dates = resp.headers_named("date")
+        assert len(dates) == 1 and IMF_FIXDATE_RE.match(dates[0]), resp.raw_head
+        skew = abs(parsedate_to_datetime(dates[0]).timestamp() - time.time())
+        assert skew < 300, f"Date {dates[0]} is far from the clock"
+        assert re.match(r"^portico(/\S+)?$", resp.header("server")), resp.header("server")
+    sock.close()
+
+
+def test_server_field_can_be_changed_or_hidden(serve):
+    server = serve("--server-header", "")
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(req("/hello.txt"))
+    assert reader.read_response().header("server") is None
+    sock.close()
+    server = serve("--hide-version")
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(req("/hello.txt"))
+    assert reader.read_response().header("server") == "portico"
+    sock.close()
+
+
+def test_reason_phrases_match_the_status_codes(serve):
+    server = serve()
+    expected = {200: "OK", 301: "Moved Permanently", 404: "Not Found", 405: "Method Not Allowed",
+                206: "Partial Content", 416: "Range Not Satisfiable"}
+    cases = [("GET", "/hello.txt", []), ("GET", "/sub", []), ("GET", "/nope", []),
+             ("POST", "/hello.txt", []), ("GET", "/hello.txt", [("Range", "bytes=0-1")]),
+             ("GET", "/hello.txt", [("Range", "bytes=100-")])]
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    for method, target, headers in cases:
+        sock.sendall(req(target, method, headers))
+        resp = reader.read_response(method)
+        assert resp.reason == expected[resp.status], resp.raw_head
+    sock.close()
+
+
+def test_http_client_library_keep_alive_round_trips(serve):
+    server = serve()
+    host, port = server.host_port
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    for _ in range(5):
+        conn.request("GET", "/big.bin")
+        r = conn.getresponse()
+        assert r.status == 200 and r.read() == big_content()
+        conn.request("HEAD", "/hello.txt")
+        r = conn.getresponse()
+        assert r.status == 200 and r.read() == b""
+        assert r.getheader("Content-Length") == str(len(HELLO_TXT))
+    conn.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fd_count_returns_to_baseline_after_mixed_clients_leave(serve, backend):
+    server = serve("--event-backend", backend, "--header-timeout", "2s")
+    warm = connect(server)
+    warm.sendall(req("/hello.txt", headers=[("Connection", "close")]))
+    assert ResponseReader(warm).read_response().status == 200
+    warm.close()
+    baseline = socket_fd_count(server)
+    socks = []
+    for i in range(40):
+        s = connect(server)
+        if i % 4 == 0:
+            s.sendall(req("/big.bin"))  # never read, then closed
+        elif i % 4 == 1:
+            s.sendall(b"GET /hello.txt HTTP/1.1\r\n")  # half a head
+        elif i % 4 == 2:
+            s.sendall(req("/hello.txt"))
+            ResponseReader(s).read_response()  # idle keep-alive
+        else:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.sendall(req("/big.bin"))  # reset mid-response
+        socks.append(s)
+    for s in socks:
+        s.close()
+    wait_fd_count(server, baseline)
