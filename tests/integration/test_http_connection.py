@@ -491,11 +491,12 @@ def test_http_client_library_keep_alive_round_trips(serve):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_fd_count_returns_to_baseline_after_mixed_clients_leave(serve, backend):
     server = serve("--event-backend", backend, "--header-timeout", "2s")
+    baseline = socket_fd_count(server)  # listeners and internal sockets, no connections
     warm = connect(server)
     warm.sendall(req("/hello.txt", headers=[("Connection", "close")]))
     assert ResponseReader(warm).read_response().status == 200
     warm.close()
-    baseline = socket_fd_count(server)
+    wait_fd_count(server, baseline)
     socks = []
     for i in range(40):
         s = connect(server)
