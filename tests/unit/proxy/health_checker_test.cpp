@@ -215,7 +215,8 @@ class PythonHttpServer {
     ::close(out[1]);
     // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
     std::string text;
-    const std::regex port_re("port ([0-9]+)");
+    // The whole number: a read may end in the middle of it.
+    const std::regex port_re("port ([0-9]+) ");
     std::smatch m;
     for (int i = 0; i < 100 && pid_ > 0 && !std::regex_search(text, m, port_re); ++i) {
       pollfd p{out[0], POLLIN, 0};
@@ -225,7 +226,9 @@ class PythonHttpServer {
       if (n <= 0) break;
       text.append(buf, static_cast<size_t>(n));
     }
-    ::close(out[0]);
+    // The read end stays open while the server runs: python writes the line's "\n" separately,
+    // and a closed pipe would kill it with BrokenPipeError.
+    out_ = out[0];
     if (std::regex_search(text, m, port_re)) port_ = static_cast<uint16_t>(std::stoi(m[1]));
   }
   ~PythonHttpServer() {
@@ -233,6 +236,7 @@ class PythonHttpServer {
       ::kill(pid_, SIGTERM);
       ::waitpid(pid_, nullptr, 0);
     }
+    if (out_ >= 0) ::close(out_);
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
@@ -241,6 +245,7 @@ class PythonHttpServer {
  private:
   std::filesystem::path dir_;
   pid_t pid_ = -1;
+  int out_ = -1;
   uint16_t port_ = 0;
 };
 
