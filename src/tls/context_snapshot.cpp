@@ -8,6 +8,7 @@
 #include "portico/tls/tls_context.h"
 #include "tls/alpn.h"
 #include "tls/certificate_loader.h"
+#include "tls/ktls_probe.h"
 
 namespace portico::tls {
 namespace {
@@ -80,7 +81,7 @@ UniqueSslCtx new_context(const TlsOptions& options) {
                   | SSL_OP_CIPHER_SERVER_PREFERENCE  // our order, not the client's
                   | SSL_OP_PRIORITIZE_CHACHA         // ...unless the client leads with ChaCha20
                   | SSL_OP_IGNORE_UNEXPECTED_EOF;    // a peer closing without close_notify is EOF
-  if (options.enable_ktls) opts |= SSL_OP_ENABLE_KTLS;
+  if (options.enable_ktls && kernel_tls_support().available) opts |= SSL_OP_ENABLE_KTLS;
   SSL_CTX_set_options(c, opts);
   if (SSL_CTX_set_cipher_list(c, kTls12Ciphers) != 1 ||
       SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1 || SSL_CTX_set1_groups_list(c, kGroups) != 1) {

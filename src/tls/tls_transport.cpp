@@ -9,12 +9,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include "portico/base/log.h"
 #include "portico/net/buffer.h"
+#include "tls/ktls_probe.h"
 
 namespace portico::tls {
 
@@ -52,15 +51,6 @@ const std::string& plain_http_answer() {
   return answer;
 }
 
-std::string kernel_tls_absence_reason() {
-  std::ifstream ulp("/proc/sys/net/ipv4/tcp_available_ulp");
-  std::string line((std::istreambuf_iterator<char>(ulp)), std::istreambuf_iterator<char>());
-  if (line.find("tls") == std::string::npos) {
-    return "the kernel has no TLS module (CONFIG_TLS / modprobe tls)";
-  }
-  return "the kernel does not offload this connection's protocol version or cipher";
-}
-
 // "Log once which is in use": the first connection of each kind says so.
 void log_sendfile_path(bool ktls, bool enabled) {
   static std::atomic<bool> logged_ktls{false};
@@ -72,7 +62,11 @@ void log_sendfile_path(bool ktls, bool enabled) {
     return;
   }
   if (logged_copy.exchange(true)) return;
-  std::string why = enabled ? kernel_tls_absence_reason() : std::string("disabled by option");
+  const KtlsSupport& support = kernel_tls_support();
+  std::string why = !enabled ? std::string("disabled by option")
+                    : !support.available
+                        ? support.reason
+                        : std::string("not offloaded for this protocol version or cipher");
   LOG_INFO("TLS: kernel TLS not in use (%s); files are sent with pread + SSL_write", why.c_str());
 }
 
