@@ -102,6 +102,38 @@ TEST_F(DnsResolverTest, AskedForIPv6OnlyReturnsOnlyAaaaRecords) {
   EXPECT_EQ(hosts(resolve(r, "dual.test")), (std::set<std::string>{"2001:db8::1"}));
 }
 
+// c-ares reads a TCP answer's length prefix and its body in separate calls: when both arrive
+// at once, the body is already in the socket and an edge-triggered loop sees no new edge for
+// it. Both deliveries must work on both backends.
+TEST_F(DnsResolverTest, RetriesATruncatedAnswerOverTcp) {
+  for (bool pieces : {false, true}) {
+    for (net::Backend backend : {net::Backend::kEpoll, net::Backend::kPoll}) {
+      SCOPED_TRACE(std::string(pieces ? "in pieces, " : "whole, ") +
+                   net::EventLoop::backend_name(backend));
+      Zone z{{{"10.0.0.1", 300}, {"10.0.0.2", 300}, {"2001:db8::1", 300}}};
+      z.truncate = true;
+      z.tcp_in_pieces = pieces;
+      dns_.set_zone("big.test", z);
+      net::EventLoop loop(backend);
+      DnsOptions o = options();
+      o.query_timeout_ms = 2000;  // a stall would surface as a timeout
+      DnsResolver r(&loop, o);
+      std::optional<DnsAnswer> got;
+      r.resolve("big.test", [&](const DnsAnswer& a) {
+        got = a;
+        loop.quit();
+      });
+      loop.run_after(kSafety, [&] { loop.quit(); });
+      const int tcp_before = dns_.tcp_queries();
+      loop.run();
+      ASSERT_TRUE(got.has_value());
+      EXPECT_EQ(got->error, DnsError::kNone) << to_string(got->error);
+      EXPECT_EQ(hosts(*got), (std::set<std::string>{"10.0.0.1", "10.0.0.2", "2001:db8::1"}));
+      EXPECT_GE(dns_.tcp_queries(), tcp_before + 1);
+    }
+  }
+}
+
 TEST_F(DnsResolverTest, ClampsTtlIntoTheConfiguredRange) {
   dns_.set_zone("zero.test", Zone{{{"10.0.0.1", 0}}});
   dns_.set_zone("long.test", Zone{{{"10.0.0.2", 86400 * 7}}});

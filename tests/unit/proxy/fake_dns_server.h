@@ -1,5 +1,6 @@
-// A tiny authoritative DNS server over UDP on 127.0.0.1 for resolver tests: A/AAAA answers with
-// chosen TTLs, chosen error codes, or silence, and a count of the questions it received.
+// A tiny authoritative DNS server on 127.0.0.1 for resolver tests: A/AAAA answers with chosen
+// TTLs, chosen error codes, or silence, and a count of the questions it received. Over UDP, and
+// over TCP (RFC 1035 4.2.2, on the same port) for names whose UDP answer is marked truncated.
 #pragma once
 
 #include <arpa/inet.h>
@@ -8,7 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -29,28 +32,33 @@ class FakeDnsServer {
     std::vector<Record> records;  // A and AAAA mixed; each question gets those of its type
     uint8_t rcode = 0;            // 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED
     bool drop = false;            // never answer (the client times out)
+    // Answer UDP with TC set and no records, so the client retries over TCP.
+    bool truncate = false;
+    // Write the TCP answer a few bytes at a time with pauses, as a slow network would deliver
+    // it; otherwise in one write.
+    bool tcp_in_pieces = false;
   };
 
   static constexpr uint16_t kTypeA = 1;
   static constexpr uint16_t kTypeAAAA = 28;
 
   FakeDnsServer() {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sin;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len) != 0) {
+    // A UDP port whose TCP twin is free too (they are separate namespaces; usually both are).
+    for (int attempt = 0; attempt < 20 && tcp_fd_ < 0; ++attempt) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = bound_socket(SOCK_DGRAM, 0);
+      tcp_fd_ = bound_socket(SOCK_STREAM, port_);
+    }
+    if (fd_ < 0 || tcp_fd_ < 0 || ::listen(tcp_fd_, 16) != 0) {
       throw std::runtime_error("fake dns: cannot bind");
     }
-    port_ = ntohs(sin.sin_port);
     thread_ = std::thread([this] { serve(); });
   }
   ~FakeDnsServer() {
     stop_ = true;
     thread_.join();
     ::close(fd_);
+    ::close(tcp_fd_);
   }
   FakeDnsServer(const FakeDnsServer&) = delete;
   FakeDnsServer& operator=(const FakeDnsServer&) = delete;
@@ -69,12 +77,36 @@ class FakeDnsServer {
     for (const auto& q : questions_) n += name.empty() || q == name ? 1 : 0;
     return n;
   }
+  // Questions received over TCP.
+  int tcp_queries() const {
+    std::lock_guard lock(mu_);
+    return tcp_questions_;
+  }
 
  private:
+  // Binds 127.0.0.1:port (0: any) and records the port; -1 on failure.
+  int bound_socket(int type, uint16_t port) {
+    const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sin.sin_port = htons(port);
+    socklen_t len = sizeof sin;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len) != 0) {
+      if (fd >= 0) ::close(fd);
+      return -1;
+    }
+    port_ = ntohs(sin.sin_port);
+    return fd;
+  }
+
   void serve() {
     while (!stop_) {
-      pollfd pfd{fd_, POLLIN, 0};
-      if (::poll(&pfd, 1, 20) != 1) continue;
+      pollfd pfds[2] = {{fd_, POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
+      if (::poll(pfds, 2, 20) < 1) continue;
+      if (pfds[1].revents & POLLIN) serve_tcp();
+      if ((pfds[0].revents & POLLIN) == 0) continue;
       unsigned char buf[512];
       sockaddr_in from{};
       socklen_t flen = sizeof from;
@@ -82,13 +114,56 @@ class FakeDnsServer {
           ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &flen);
       if (n < 12) continue;
       std::vector<unsigned char> reply;
-      if (!answer(buf, static_cast<size_t>(n), reply)) continue;
+      if (!answer(buf, static_cast<size_t>(n), false, reply)) continue;
       ::sendto(fd_, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
     }
   }
 
+  // Reads exactly n bytes, waiting at most a second in all; false on EOF or timeout.
+  static bool read_exactly(int fd, unsigned char* out, size_t n) {
+    for (int waited = 0; n > 0 && waited < 50;) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) != 1) {
+        ++waited;
+        continue;
+      }
+      const ssize_t r = ::recv(fd, out, n, 0);
+      if (r <= 0) return false;
+      out += r;
+      n -= static_cast<size_t>(r);
+    }
+    return n == 0;
+  }
+
+  // One TCP connection: length-prefixed queries until the client stops sending, each answer
+  // written in small pieces.
+  void serve_tcp() {
+    const int c = ::accept4(tcp_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) return;
+    for (;;) {
+      unsigned char len[2];
+      if (!read_exactly(c, len, 2)) break;
+      const size_t n = static_cast<size_t>(len[0] << 8 | len[1]);
+      std::vector<unsigned char> q(n);
+      if (n < 12 || !read_exactly(c, q.data(), n)) break;
+      std::vector<unsigned char> reply;
+      bool pieces = false;
+      if (!answer(q.data(), n, true, reply, &pieces)) continue;
+      reply.insert(reply.begin(), {static_cast<unsigned char>(reply.size() >> 8),
+                                   static_cast<unsigned char>(reply.size())});
+      const size_t piece = pieces ? 7 : reply.size();
+      for (size_t off = 0; off < reply.size(); off += piece) {
+        const size_t k = std::min<size_t>(piece, reply.size() - off);
+        ::send(c, reply.data() + off, k, MSG_NOSIGNAL);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    }
+    ::close(c);
+  }
+
   // Builds the reply to one query; false: stay silent.
-  bool answer(const unsigned char* q, size_t n, std::vector<unsigned char>& out) {
+  bool answer(const unsigned char* q, size_t n, bool tcp, std::vector<unsigned char>& out,
+              bool* tcp_in_pieces = nullptr) {
     // Question: labels from offset 12, then QTYPE and QCLASS.
     size_t pos = 12;
     std::string name;
@@ -107,6 +182,7 @@ class FakeDnsServer {
     {
       std::lock_guard lock(mu_);
       questions_.push_back(name);
+      if (tcp) ++tcp_questions_;
       auto it = zones_.find(name);
       if (it == zones_.end()) {
         zone.rcode = 3;
@@ -115,9 +191,11 @@ class FakeDnsServer {
       }
     }
     if (zone.drop) return false;
+    if (tcp_in_pieces != nullptr) *tcp_in_pieces = zone.tcp_in_pieces;
 
+    const bool truncated = zone.truncate && !tcp;
     std::vector<std::vector<unsigned char>> answers;
-    for (const Record& r : zone.rcode == 0 ? zone.records : std::vector<Record>{}) {
+    for (const Record& r : zone.rcode == 0 && !truncated ? zone.records : std::vector<Record>{}) {
       unsigned char addr[16];
       const bool v6 = r.address.find(':') != std::string::npos;
       if ((v6 ? kTypeAAAA : kTypeA) != qtype) continue;
@@ -140,7 +218,7 @@ class FakeDnsServer {
     }
     // Header: same id; QR, AA, RD as asked, RA; the rcode; one question; the answers.
     out.assign(q, q + question_end);
-    out[2] = static_cast<unsigned char>(0x80 | 0x04 | (q[2] & 0x01));
+    out[2] = static_cast<unsigned char>(0x80 | 0x04 | (truncated ? 0x02 : 0) | (q[2] & 0x01));
     out[3] = static_cast<unsigned char>(0x80 | (zone.rcode & 0x0f));
     out[4] = 0;
     out[5] = 1;
@@ -152,12 +230,14 @@ class FakeDnsServer {
   }
 
   int fd_ = -1;
+  int tcp_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
   mutable std::mutex mu_;
   std::map<std::string, Zone> zones_;
   std::vector<std::string> questions_;
+  int tcp_questions_ = 0;
 };
 
 }  // namespace portico::proxy::testing
