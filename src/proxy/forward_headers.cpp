@@ -202,11 +202,24 @@ std::string rewrite_path(std::string_view path, std::string_view strip_prefix,
   return out;
 }
 
+std::string client_address_text(const net::InetAddress& address) {
+  std::string host = address.host_string();
+  // A dual-stack listener sees IPv4 clients as IPv4-mapped IPv6 (RFC 4291 2.5.5.2); upstreams
+  // expect the IPv4 address they would have seen directly.
+  if (address.is_ipv6() && host.size() > 7 &&
+      iequals(std::string_view(host).substr(0, 7), "::ffff:") &&
+      host.find('.') != std::string::npos) {
+    host.erase(0, 7);
+  }
+  return host;
+}
+
 std::string forwarded_node(const net::InetAddress& address) {
+  std::string host = client_address_text(address);
   // RFC 7239 6: an IPv6 node is bracketed, and ':' and '[' are not token characters, so it
   // must be a quoted-string.
-  if (address.is_ipv6()) return "\"[" + address.host_string() + "]\"";
-  return address.host_string();
+  if (host.find(':') != std::string::npos) return "\"[" + host + "]\"";
+  return host;
 }
 
 void append_forwarded_value(std::string& out, std::string_view value) {
@@ -311,7 +324,7 @@ void write_upstream_request_head(const http::RequestHead& request, const Forward
     append_field(out, f.name, f.value);
   }
 
-  const std::string client = context.client.host_string();
+  const std::string client = client_address_text(context.client);
   const std::string_view proto = context.client_tls ? "https" : "http";
   if (options.x_forwarded) {
     append_element(xff, client);

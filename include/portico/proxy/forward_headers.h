@@ -76,8 +76,11 @@ bool is_hop_by_hop_field(std::string_view name);
 std::string rewrite_path(std::string_view path, std::string_view strip_prefix,
                          std::string_view add_prefix);
 
+// The client address as X-Forwarded-For shows it: "192.0.2.1", "2001:db8::1"; an IPv4-mapped
+// IPv6 address (a dual-stack listener) as its IPv4 address.
+std::string client_address_text(const net::InetAddress& address);
 // RFC 7239 6: a node for "for="/"by=": "192.0.2.1", "\"[2001:db8::1]\"" (IPv6 is quoted, with
-// brackets), an obfuscated identifier or "unknown" as is.
+// brackets), an IPv4-mapped address as IPv4.
 std::string forwarded_node(const net::InetAddress& address);
 // Appends `value` to `out` as an RFC 7239 value: a token as is, anything else quoted with '"'
 // and '\' escaped (RFC 9110 5.6.4).

@@ -190,6 +190,18 @@ TEST(ForwardHeadersTest, QuotesIpv6NodesInForwardedButNotInXForwardedFor) {
             "for=\"[2001:db8:cafe::17]\";host=\"[2001:db8::2]:8080\";proto=https");
 }
 
+TEST(ForwardHeadersTest, ShowsIpv4MappedClientsAsIpv4) {
+  const auto req = client_request("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  const Upstream u = forward(req, context("::ffff:192.0.2.33"), ForwardOptions{});
+  EXPECT_EQ(u.one("X-Forwarded-For"), "192.0.2.33");
+  EXPECT_EQ(u.one("Forwarded"), "for=192.0.2.33;host=h;proto=http");
+  EXPECT_EQ(client_address_text(*net::InetAddress::from_host_port("::ffff:10.0.0.1", 0)),
+            "10.0.0.1");
+  EXPECT_EQ(client_address_text(*net::InetAddress::from_host_port("::ffff:a:b", 0)), "0.10.0.11");
+  EXPECT_EQ(client_address_text(*net::InetAddress::from_host_port("::fffe:a:b", 0)), "::fffe:a:b");
+  EXPECT_EQ(client_address_text(*net::InetAddress::from_host_port("::1", 0)), "::1");
+}
+
 TEST(ForwardHeadersTest, AddsTheConfiguredByNode) {
   const auto req = client_request("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
   ForwardOptions o;
