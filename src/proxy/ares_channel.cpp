@@ -68,7 +68,7 @@ AresChannel::AresChannel(net::EventLoop* loop, const DnsOptions& options) : loop
   init_library_once();
   ares_options opts{};
   int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS;
-  opts.timeout = static_cast<int>(std::min<uint32_t>(options.query_timeout_ms, INT_MAX));
+  opts.timeout = static_cast<int>(std::clamp<uint32_t>(options.query_timeout_ms, 1, INT_MAX));
   opts.tries = static_cast<int>(std::clamp<uint32_t>(options.tries, 1, 16));
   opts.sock_state_cb = &AresChannel::on_socket_state;
   opts.sock_state_cb_data = this;

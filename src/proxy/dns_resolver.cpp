@@ -61,6 +61,9 @@ class DnsResolver::Impl {
  public:
   Impl(net::EventLoop* loop, DnsOptions options)
       : loop_(loop), options_(std::move(options)), ares_(loop, options_) {
+    // A zero TTL floor or retry interval would re-query a watched name on every iteration.
+    options_.min_ttl_ms = std::max<uint32_t>(options_.min_ttl_ms, 1);
+    options_.failure_retry_ms = std::max<uint32_t>(options_.failure_retry_ms, 1);
     if (options_.max_ttl_ms < options_.min_ttl_ms) options_.max_ttl_ms = options_.min_ttl_ms;
   }
 
@@ -221,7 +224,7 @@ void DnsResolver::Impl::on_resolved(const std::string& key, detail::AresResult r
     a.error = result.error;
     if (had_good) a.addresses = std::move(e.answer.addresses);
     a.stale = had_good;
-    a.expires_ms = now + std::max<int64_t>(options_.failure_retry_ms, 1);
+    a.expires_ms = now + options_.failure_retry_ms;
     e.answer = std::move(a);
   }
   e.answered = true;

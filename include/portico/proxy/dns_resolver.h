@@ -42,7 +42,8 @@ struct DnsOptions {
   uint32_t tries = 2;
   // A record's TTL is clamped into [min_ttl_ms, max_ttl_ms] before it is used: the minimum stops
   // a TTL of 0 (or an /etc/hosts answer, which has none) from re-resolving on every request, the
-  // maximum bounds how long a changed name goes unnoticed.
+  // maximum bounds how long a changed name goes unnoticed. Values below 1 ms count as 1 ms;
+  // a config should not go below seconds.
   uint32_t min_ttl_ms = 5'000;
   uint32_t max_ttl_ms = 3'600'000;
   // After a failed resolution: how long the failure is cached (so a burst of requests sends one
