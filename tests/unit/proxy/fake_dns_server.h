@@ -57,6 +57,7 @@ class FakeDnsServer {
   ~FakeDnsServer() {
     stop_ = true;
     thread_.join();
+    for (std::thread& t : tcp_threads_) t.join();
     ::close(fd_);
     ::close(tcp_fd_);
   }
@@ -105,7 +106,11 @@ class FakeDnsServer {
     while (!stop_) {
       pollfd pfds[2] = {{fd_, POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
       if (::poll(pfds, 2, 20) < 1) continue;
-      if (pfds[1].revents & POLLIN) serve_tcp();
+      if (pfds[1].revents & POLLIN) {
+        // Each TCP connection on its own thread, so UDP questions are answered meanwhile.
+        const int c = ::accept4(tcp_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c >= 0) tcp_threads_.emplace_back([this, c] { serve_tcp(c); });
+      }
       if ((pfds[0].revents & POLLIN) == 0) continue;
       unsigned char buf[512];
       sockaddr_in from{};
@@ -119,14 +124,11 @@ class FakeDnsServer {
     }
   }
 
-  // Reads exactly n bytes, waiting at most a second in all; false on EOF or timeout.
-  static bool read_exactly(int fd, unsigned char* out, size_t n) {
-    for (int waited = 0; n > 0 && waited < 50;) {
+  // Reads exactly n bytes; false on EOF or when the server stops.
+  bool read_exactly(int fd, unsigned char* out, size_t n) {
+    while (n > 0 && !stop_) {
       pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 20) != 1) {
-        ++waited;
-        continue;
-      }
+      if (::poll(&p, 1, 20) != 1) continue;
       const ssize_t r = ::recv(fd, out, n, 0);
       if (r <= 0) return false;
       out += r;
@@ -135,11 +137,9 @@ class FakeDnsServer {
     return n == 0;
   }
 
-  // One TCP connection: length-prefixed queries until the client stops sending, each answer
-  // written in small pieces.
-  void serve_tcp() {
-    const int c = ::accept4(tcp_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c < 0) return;
+  // One TCP connection: length-prefixed queries until the client closes, each answer written
+  // whole or in small pieces.
+  void serve_tcp(int c) {
     for (;;) {
       unsigned char len[2];
       if (!read_exactly(c, len, 2)) break;
@@ -234,6 +234,7 @@ class FakeDnsServer {
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
+  std::vector<std::thread> tcp_threads_;  // touched by thread_ only, joined after it
   mutable std::mutex mu_;
   std::map<std::string, Zone> zones_;
   std::vector<std::string> questions_;
