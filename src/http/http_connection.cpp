@@ -483,6 +483,9 @@ void HttpConnection::on_timer(net::TcpConnection& conn) {
 void HttpConnection::on_write_complete(net::TcpConnection& conn) {
   if (stream_) {
     pump_stream(conn);
+    // A stream that ended here left its last piece and final chunk in out_: unlike on_data,
+    // nothing after this call would send them.
+    flush(conn);
     return;
   }
   if (!waiting_for_drain_) return;
