@@ -372,3 +372,45 @@ def test_cache_control_rules_apply_by_glob(serve):
     docs = get(server, "/docs/index.html")
     assert docs.header("cache-control") == "no-store"
     assert get(server, "/hello.txt").header("cache-control") is None
+
+
+# --- compressed representations (streamed when too large to cache) ---------------------------
+
+def large_text():
+    return "".join(f"line {i} of a large compressible text file\n" for i in range(200000)).encode()
+
+
+@pytest.mark.parametrize("version", ["HTTP/1.1", "HTTP/1.0"])
+def test_streamed_gzip_of_a_large_file_is_complete(serve, site, version):
+    import zlib
+    text = large_text()
+    with open(os.path.join(site, "large.txt"), "wb") as f:
+        f.write(text)
+    server = serve()
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(request_bytes("GET", "/large.txt", [("Accept-Encoding", "gzip")],
+                               version=version))
+    resp = reader.read_response()
+    assert resp.status == 200 and resp.header("content-encoding") == "gzip"
+    assert "accept-encoding" in resp.header("vary", "").lower()
+    assert zlib.decompress(resp.body, 47) == text
+    if version == "HTTP/1.1":
+        # The connection carries on after the last chunk.
+        sock.sendall(request_bytes("GET", "/hello.txt"))
+        assert reader.read_response().body == HELLO_TXT
+    sock.close()
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "zstd"])
+def test_streamed_compression_with_curl(serve, site, tmp_path, coding):
+    text = large_text()
+    with open(os.path.join(site, "large.txt"), "wb") as f:
+        f.write(text)
+    server = serve()
+    out = tmp_path / "large.out"
+    r = subprocess.run(["curl", "-sS", "--fail", "--compressed", "-H", f"Accept-Encoding: {coding}",
+                        "-o", str(out), "-w", "%{content_type}", server.url + "/large.txt"],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == text
