@@ -415,6 +415,12 @@ void HttpConnection::finish_exchange(net::TcpConnection& conn, bool keep_alive) 
   }
   phase_ = Phase::kIdle;
   arm_timer(conn, limits_.keepalive_timeout_ms);
+  if (!input_pending_) {
+    // Going idle: an idle keep-alive connection should cost little memory (nginx
+    // frees its request pool here). Pipelined requests keep their buffers.
+    std::vector<HeaderView>().swap(head_.headers);
+    conn.release_buffers();
+  }
   if (out_.size() + conn.queued_bytes() > kPipelineHighWaterBytes) {
     // A client that sends but does not read must not make us buffer without bound:
     // stop reading (and answering) until what is queued has gone out.

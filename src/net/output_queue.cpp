@@ -8,7 +8,7 @@ namespace portico::net {
 void OutputQueue::append(std::string&& data) {
   if (data.empty()) return;
   memory_bytes_ += data.size();
-  if (!segments_.empty() && !segments_.back().is_file()) {
+  if (!empty() && !segments_.back().is_file()) {
     Segment& last = segments_.back();
     if (last.data.size() - last.offset + data.size() <= kCoalesceBytes) {
       last.data.append(data);
@@ -22,7 +22,7 @@ void OutputQueue::append(std::string&& data) {
 
 void OutputQueue::append(const char* data, size_t n) {
   if (n == 0) return;
-  if (!segments_.empty() && !segments_.back().is_file()) {
+  if (!empty() && !segments_.back().is_file()) {
     Segment& last = segments_.back();
     if (last.data.size() - last.offset + n <= kCoalesceBytes) {
       last.data.append(data, n);
@@ -45,7 +45,8 @@ void OutputQueue::append_file(std::shared_ptr<const FileRef> file, int64_t offse
 
 int OutputQueue::gather(iovec* iov, int max_iov) const {
   int n = 0;
-  for (const Segment& seg : segments_) {
+  for (size_t i = head_; i < segments_.size(); ++i) {
+    const Segment& seg = segments_[i];
     if (n == max_iov || seg.is_file()) break;
     iov[n].iov_base = const_cast<char*>(seg.data.data() + seg.offset);
     iov[n].iov_len = seg.data.size() - seg.offset;
@@ -55,33 +56,46 @@ int OutputQueue::gather(iovec* iov, int max_iov) const {
 }
 
 OutputQueue::Segment* OutputQueue::front_file() {
-  if (segments_.empty() || !segments_.front().is_file()) return nullptr;
-  return &segments_.front();
+  if (empty() || !segments_[head_].is_file()) return nullptr;
+  return &segments_[head_];
 }
 
 void OutputQueue::consume_memory(size_t n) {
   memory_bytes_ -= n;
   while (n > 0) {
-    Segment& seg = segments_.front();
+    Segment& seg = segments_[head_];
     size_t left = seg.data.size() - seg.offset;
     if (n < left) {
       seg.offset += n;
       return;
     }
     n -= left;
-    segments_.pop_front();
+    pop_front();
   }
 }
 
 void OutputQueue::consume_file(size_t n) {
-  Segment& seg = segments_.front();
+  Segment& seg = segments_[head_];
   seg.file_remaining -= n;
   file_bytes_ -= n;
-  if (seg.file_remaining == 0) segments_.pop_front();
+  if (seg.file_remaining == 0) pop_front();
+}
+
+void OutputQueue::pop_front() {
+  segments_[head_] = Segment{};  // drop its memory or file reference now
+  if (++head_ == segments_.size()) {
+    std::vector<Segment>().swap(segments_);
+    head_ = 0;
+  } else if (head_ >= 32 && head_ * 2 >= segments_.size()) {
+    // A queue that never quite empties (a long stream): drop the consumed prefix.
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
 }
 
 void OutputQueue::clear() {
-  segments_.clear();
+  std::vector<Segment>().swap(segments_);
+  head_ = 0;
   memory_bytes_ = 0;
   file_bytes_ = 0;
 }

@@ -3,9 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "portico/net/file_ref.h"
 
@@ -27,7 +27,7 @@ class OutputQueue {
     bool is_file() const { return file != nullptr; }
   };
 
-  bool empty() const { return segments_.empty(); }
+  bool empty() const { return head_ == segments_.size(); }
   size_t memory_bytes() const { return memory_bytes_; }
   size_t total_bytes() const { return memory_bytes_ + file_bytes_; }
 
@@ -51,7 +51,13 @@ class OutputQueue {
   // do not make many tiny iovecs.
   static constexpr size_t kCoalesceBytes = size_t{16} * 1024;
 
-  std::deque<Segment> segments_;
+  void pop_front();
+
+  // A vector consumed from head_ rather than a std::deque: an empty deque still
+  // holds a node of several hundred bytes, and an idle keep-alive connection
+  // should hold none. Storage is released whenever the queue empties.
+  std::vector<Segment> segments_;
+  size_t head_ = 0;
   size_t memory_bytes_ = 0;
   size_t file_bytes_ = 0;
 };
