@@ -22,13 +22,10 @@ from http_util import ResponseReader, connect, get, request_bytes
 
 PAST = 1_600_000_000  # file times here make Last-Modified a strong validator
 
-# Known bugs in src/http/http_connection.cpp (not in this feature; reported to its owner):
-# pump_stream() does not flush the last chunk and the terminator of a streamed body on a
-# keep-alive connection, and a stream leaves the connection in its head-reading phase, so the
-# header timer writes a 408 into a body that streams longer than --header-timeout. Strict:
-# once fixed these tests pass, fail as XPASS, and the markers must go.
-STREAM_FLUSH_BUG = pytest.mark.xfail(
-    strict=True, reason="http_connection pump_stream: last chunk not flushed on keep-alive")
+# A known bug in src/http/http_connection.cpp (not in this feature; in /work/team/bugs.md): a
+# stream leaves the connection in its head-reading phase, so the header timer writes a 408
+# into a body that streams longer than --header-timeout. Strict: once fixed the test passes,
+# fails as XPASS, and the marker must go.
 STREAM_TIMER_BUG = pytest.mark.xfail(
     strict=True, reason="http_connection: header timer fires a 408 during a long stream")
 
@@ -184,7 +181,6 @@ def test_curl_compressed_decodes_every_response(server):
         assert curl_compressed(server, target) == original, target
 
 
-@STREAM_FLUSH_BUG
 def test_curl_compressed_decodes_a_streamed_response(server):
     assert curl_compressed(server, "/large.txt") == LARGE_TXT
 
@@ -258,7 +254,6 @@ def test_large_files_are_streamed_chunked(server):
         assert decode(coding, resp.body) == LARGE_TXT
 
 
-@STREAM_FLUSH_BUG
 def test_keep_alive_survives_compressed_responses(server):
     sock = connect(server, timeout=15)
     reader = ResponseReader(sock, timeout=15)
