@@ -5,16 +5,7 @@
 #include <string>
 #include <vector>
 
-// The bench rule links portico_http and portico_net only, so the balancer sources (proxy layer,
-// nothing above net) are compiled in here. When the rule links portico_proxy, replace these
-// with "portico/proxy/balancer.h".
-#include "proxy/balancer.cpp"         // NOLINT(bugprone-suspicious-include)
-#include "proxy/consistent_hash.cpp"  // NOLINT(bugprone-suspicious-include)
-#include "proxy/ip_hash.cpp"          // NOLINT(bugprone-suspicious-include)
-#include "proxy/power_of_two.cpp"     // NOLINT(bugprone-suspicious-include)
-#include "proxy/round_robin.cpp"      // NOLINT(bugprone-suspicious-include)
-#include "proxy/sticky.cpp"           // NOLINT(bugprone-suspicious-include)
-#include "proxy/upstream_set.cpp"     // NOLINT(bugprone-suspicious-include)
+#include "portico/proxy/balancer.h"
 
 namespace portico::proxy {
 namespace {

@@ -7,7 +7,7 @@
 // The bench rule links portico_http and portico_net only, so the parser (proxy layer, nothing
 // above http) is compiled in here. When the rule links portico_proxy, replace this with
 // "portico/proxy/response_parser.h".
-#include "proxy/response_parser.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "portico/proxy/response_parser.h"
 
 namespace portico::proxy {
 namespace {

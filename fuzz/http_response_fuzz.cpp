@@ -8,11 +8,7 @@
 #include <string_view>
 #include <vector>
 
-// The fuzz targets' CMake rule links portico_http only, so the parser (proxy layer, which
-// needs nothing above http) is compiled into this target directly. Once the rule links
-// portico_proxy, this include can become "portico/proxy/response_parser.h"; the archive's copy
-// is never pulled in while this one defines every symbol it has.
-#include "proxy/response_parser.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "portico/proxy/response_parser.h"
 
 namespace {
 
