@@ -254,6 +254,9 @@ void HttpConnection::handle_request(net::TcpConnection& conn, std::string_view b
     stream_chunked_ = head_.version == Version::kHttp11;
     stream_keep_alive_ = keep_alive;
     waiting_for_drain_ = true;  // no pipelined request is answered before the stream ends
+    // Paused, so that resume_reading() at the end of the stream redelivers the pipelined
+    // requests already buffered (it does nothing for a connection that is not paused).
+    conn.pause_reading();
     pump_stream(conn);
     return;
   }
@@ -375,7 +378,8 @@ void HttpConnection::pump_stream(net::TcpConnection& conn) {
       stream_.reset();
       waiting_for_drain_ = false;
       finish_exchange(conn, stream_keep_alive_);
-      if (phase_ == Phase::kIdle) {
+      // Unless finish_exchange paused again for backpressure (on_write_complete resumes then).
+      if (phase_ == Phase::kIdle && !waiting_for_drain_) {
         conn.resume_reading();  // pipelined requests held back by the stream
       }
       return;
