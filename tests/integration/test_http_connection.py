@@ -383,6 +383,34 @@ def test_half_close_with_more_pipelined_output_than_the_high_water_mark(serve):
     assert got == count, f"only {got} of {count} pipelined responses before the close"
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_pipelined_requests_behind_a_streamed_response_wait_their_turn(serve, site, backend):
+    import zlib
+    text = "".join(f"line {i} of a large compressible text file\n" for i in range(200000))
+    with open(f"{site}/large.txt", "w") as f:
+        f.write(text)
+    server = serve("--event-backend", backend)
+    gz = [("Accept-Encoding", "gzip")]
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)  # a slow-ish reader
+    sock.settimeout(60)
+    sock.connect(server.host_port)
+    reader = ResponseReader(sock, timeout=60)
+    sock.sendall(req("/large.txt", headers=gz) + req("/hello.txt") +
+                 req("/large.txt", "HEAD", gz) + req("/large.txt", headers=gz) +
+                 req("/data.json", headers=[("Connection", "close")]))
+    first = reader.read_response()
+    assert first.header("transfer-encoding") == "chunked"
+    assert zlib.decompress(first.body, 47).decode() == text
+    assert reader.read_response().body == HELLO_TXT
+    head = reader.read_response("HEAD")
+    assert head.status == 200 and head.header("content-encoding") == "gzip"
+    assert zlib.decompress(reader.read_response().body, 47).decode() == text
+    assert reader.read_response().body == JSON
+    assert reader.at_eof()
+    sock.close()
+
+
 def test_expect_100_continue_gets_100_then_the_final_response(serve, site):
     server = serve("--allow-uploads")
     sock = connect(server)

@@ -175,8 +175,6 @@ def test_put_creates_then_replaces_and_delete_removes(serve, site):
     assert leftovers(site) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bugs.md: GET right after PUT/DELETE is answered from the "
-                   "per-thread open file cache (old content, deleted file) for up to 1 s")
 def test_get_right_after_put_or_delete_sees_the_change(serve):
     # RFC 9110 9.3.4: a successful PUT means a later GET returns the new representation.
     server = serve("--allow-uploads", threads=1)

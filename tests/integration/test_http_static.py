@@ -58,16 +58,22 @@ def test_missing_file_and_file_used_as_directory_are_404(server):
 
 
 @pytest.mark.parametrize("target", ["/", "/hello.txt", "/big.bin", "/nope", "/sub", "/sub/",
-                                    "/.hidden", "/../x"])
-def test_head_has_the_headers_of_get_and_no_body(server, target):
+                                    "/.hidden", "/../x", "/index.html gzip", "/big.bin gzip",
+                                    "/style.css br", "/large.txt gzip", "/large.txt zstd"])
+def test_head_has_the_headers_of_get_and_no_body(server, site, target):
+    target, _, coding = target.partition(" ")
+    if target == "/large.txt":
+        with open(os.path.join(site, "large.txt"), "wb") as f:
+            f.write(large_text())
+    headers = [("Accept-Encoding", coding)] if coding else []
     sock = connect(server)
     reader = ResponseReader(sock)
-    sock.sendall(request_bytes("GET", target) + request_bytes("HEAD", target))
+    sock.sendall(request_bytes("GET", target, headers) + request_bytes("HEAD", target, headers))
     g = reader.read_response("GET")
     if g.wants_close():
         sock = connect(server)
         reader = ResponseReader(sock)
-        sock.sendall(request_bytes("HEAD", target))
+        sock.sendall(request_bytes("HEAD", target, headers))
     h = reader.read_response("HEAD")
     assert h.status == g.status
     ignore = {"date", "expires"}
