@@ -455,6 +455,30 @@ def test_expect_100_continue_with_the_body_already_sent_needs_no_100(serve):
     sock.close()
 
 
+def test_expect_100_continue_in_http_1_0_is_ignored(serve, site):
+    # RFC 9110 10.1.1: a server MUST ignore a 100-continue expectation in an HTTP/1.0 request.
+    server = serve("--allow-uploads")
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(b"PUT /old.txt HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+    sock.sendall(b"hello")
+    resp = reader.read_response(allow_interim=True)
+    assert resp.status == 201, "an HTTP/1.0 client got an interim response"
+    with open(f"{site}/old.txt", "rb") as f:
+        assert f.read() == b"hello"
+    sock.close()
+
+
+def test_expect_100_continue_without_a_body_is_answered_directly(serve):
+    server = serve()
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(req("/hello.txt", headers=[("Expect", "100-continue")]))
+    resp = reader.read_response()  # a 100 first would be allowed and is skipped
+    assert resp.status == 200 and resp.body == HELLO_TXT
+    sock.close()
+
+
 def test_date_and_server_fields(serve):
     server = serve()
     sock = connect(server)

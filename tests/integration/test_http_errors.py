@@ -134,6 +134,18 @@ def test_malformed_request_after_a_good_one_on_the_same_connection(serve, name, 
     sock.close()
 
 
+@pytest.mark.parametrize("name,raw,status", MALFORMED[2::3], ids=[c[0] for c in MALFORMED[2::3]])
+def test_request_pipelined_after_a_malformed_one_is_never_answered(serve, name, raw, status):
+    # After an error the framing is in doubt: what follows must not be taken as a request
+    # (the smuggling a lenient parser would allow).
+    server = serve()
+    sock = connect(server)
+    reader = ResponseReader(sock)
+    sock.sendall(raw + request_bytes("GET", "/data.json"))
+    assert_error_then_close(reader.read_response(), reader, status)
+    sock.close()
+
+
 @pytest.mark.parametrize("name,raw,status", MALFORMED[1::5], ids=[c[0] for c in MALFORMED[1::5]])
 def test_malformed_request_sent_one_byte_at_a_time(serve, name, raw, status):
     server = serve()

@@ -60,6 +60,8 @@ TRAVERSALS = [
     ("absolute_form_encoded", "http://localhost/%2e%2e" + UP),
     ("absolute_form_other_host", "http://evil.example/../secret.txt"),
     ("absolute_form_no_path_slash", "http://localhost.." + UP),
+    ("absolute_form_userinfo", "http://user@localhost/.." + UP),
+    ("absolute_form_https", "https://localhost/%2e%2e" + UP),
     ("symlink_to_file", "/link-out.txt"),
     ("relative_symlink_to_file", "/rel-link-out.txt"),
     ("symlink_to_parent_dir", "/link-parent/secret.txt"),
