@@ -382,3 +382,23 @@ def test_fd_count_returns_to_baseline_after_mixed_clients_leave(serve, backend):
     for s in socks:
         s.close()
     wait_fd_count(server, baseline)
+
+
+def test_several_listeners_on_ipv4_and_ipv6(serve):
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    try:
+        probe = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        pytest.skip("no ::1 on this machine")
+    server = serve("--listen", "[::1]:0", "--listen", "127.0.0.1:0")
+    assert len(server.addresses) == 3, server.addresses
+    for address in server.addresses:
+        host, _, port = address.rpartition(":")
+        sock = socket.create_connection((host.strip("[]"), int(port)), timeout=30)
+        reader = ResponseReader(sock)
+        sock.sendall(req("/hello.txt", headers=[("Connection", "close")]))
+        assert reader.read_response().body == HELLO_TXT, address
+        sock.close()
