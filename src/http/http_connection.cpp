@@ -253,6 +253,9 @@ void HttpConnection::handle_request(net::TcpConnection& conn, std::string_view b
     stream_ = response.stream();
     stream_chunked_ = head_.version == Version::kHttp11;
     stream_keep_alive_ = keep_alive;
+    // The request is answered: its header and body timeouts no longer apply (a long stream
+    // is bounded by the send timeout instead).
+    phase_ = Phase::kIdle;
     waiting_for_drain_ = true;  // no pipelined request is answered before the stream ends
     // Paused, so that resume_reading() at the end of the stream redelivers the pipelined
     // requests already buffered (it does nothing for a connection that is not paused).
@@ -378,6 +381,7 @@ void HttpConnection::pump_stream(net::TcpConnection& conn) {
       stream_.reset();
       waiting_for_drain_ = false;
       finish_exchange(conn, stream_keep_alive_);
+      flush(conn);
       // Unless finish_exchange paused again for backpressure (on_write_complete resumes then).
       if (phase_ == Phase::kIdle && !waiting_for_drain_) {
         conn.resume_reading();  // pipelined requests held back by the stream
@@ -525,7 +529,11 @@ void HttpConnection::on_peer_half_closed(net::TcpConnection& conn) {
 }
 
 void HttpConnection::on_idle_timeout(net::TcpConnection& conn) {
-  // Nothing read or written for send_timeout_ms: the client stopped reading.
+  // Nothing read or written for send_timeout_ms. Only a stall with output still queued here
+  // means the client stopped reading: once all of it is in the kernel the client may still be
+  // draining it slowly, an RST now would destroy that tail, and an idle connection is the
+  // keep-alive timer's business (which closes it with a FIN).
+  if (conn.queued_bytes() == 0) return;
   LOG_DEBUG("conn %llu %s: send timeout", static_cast<unsigned long long>(info_.connection_id),
             info_.peer.to_string().c_str());
   phase_ = Phase::kClosing;

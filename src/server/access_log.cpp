@@ -2,6 +2,10 @@
 // one fills, on request and at exit, and reopens the file on request (log rotation).
 #include "server/access_log.h"
 
+#include <pthread.h>
+
+#include <csignal>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -50,7 +54,15 @@ AccessLog::AccessLog(AccessLogOptions options)
     }
     owns_fd_ = true;
   }
+  // Process signals belong to the event loop's signalfd. The writer may start before the
+  // server blocks them; it is created with every signal blocked, so none is ever delivered
+  // to it (SIGTERM there would kill the process and lose buffered lines).
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
   writer_ = std::thread([this] { writer_main(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 namespace {

@@ -22,13 +22,6 @@ from http_util import ResponseReader, connect, get, request_bytes
 
 PAST = 1_600_000_000  # file times here make Last-Modified a strong validator
 
-# A known bug in src/http/http_connection.cpp (not in this feature; in /work/team/bugs.md): a
-# stream leaves the connection in its head-reading phase, so the header timer writes a 408
-# into a body that streams longer than --header-timeout. Strict: once fixed the test passes,
-# fails as XPASS, and the marker must go.
-STREAM_TIMER_BUG = pytest.mark.xfail(
-    strict=True, reason="http_connection: header timer fires a 408 during a long stream")
-
 
 def js_text(size, seed=1):
     """Deterministic JavaScript-like text: compresses well, but not trivially."""
@@ -269,7 +262,6 @@ def test_keep_alive_survives_compressed_responses(server):
         sock.close()
 
 
-@STREAM_TIMER_BUG
 def test_a_stream_may_last_longer_than_the_header_timeout(serve, docroot):
     # 24 MiB whose gzip output (~8 MiB) outgrows the socket buffers, read slowly: the stream is
     # still going when the 1 s header timeout has long passed.
@@ -470,7 +462,6 @@ def test_a_100_mib_file_is_compressed_in_bounded_memory(serve, tmp_path):
             f.write(block[i:] + block[:i])
     # A small ASan quarantine so that RSS reflects the program, not the sanitizer's bookkeeping.
     env = {"ASAN_OPTIONS": "detect_leaks=1:halt_on_error=1:quarantine_size_mb=16"}
-    # The header timeout is raised only because of STREAM_TIMER_BUG; this test is about memory.
     server = serve("--compress-cache", "0", "--header-timeout", "600s", root=root, threads=1,
                    env=env)
     fetch(server, "/nope.txt", "gzip")  # warm up the worker's allocations

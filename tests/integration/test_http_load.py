@@ -238,8 +238,6 @@ def test_abrupt_resets_in_every_phase_leak_nothing(serve, backend):
     sock.close()
 
 
-@pytest.mark.xfail(strict=True, reason="bugs.md: with --access-log the writer thread does not "
-                   "block SIGTERM, so the signal can kill the process (exit 143) and lose lines")
 def test_access_log_logs_every_request_and_the_server_stops_cleanly(site, tmp_path):
     # Started by hand: the fixture would fail teardown on the bad exit status instead of
     # letting this test show the bug.
