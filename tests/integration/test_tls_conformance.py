@@ -3,12 +3,13 @@
 Each test of those modules is re-exported here under a `test_over_tls_<module>_...` name. The
 `serve` fixture is replaced by one that starts `portico serve` with a TLS listener only, and
 whose `host_port`/`url` point at it; `connect()` (in http_util and in each module) opens a
-verified TLS connection instead of a TCP one; curl and requests trust the test CA through
-CURL_CA_BUNDLE / REQUESTS_CA_BUNDLE. A half-close (`shutdown(SHUT_WR)`) stays a TCP half-close
-under TLS, as the server sees it from a real client.
+verified TLS connection instead of a TCP one, and so does a socket a test makes itself
+(`socket.socket()` ... `connect()`, `socket.create_connection()`: the modules see a stand-in
+socket module); curl and requests trust the test CA through CURL_CA_BUNDLE /
+REQUESTS_CA_BUNDLE. A half-close (`shutdown(SHUT_WR)`) stays a TCP half-close under TLS, as
+the server sees it from a real client.
 
-Not re-run (they step outside connect()/url, so they would speak plain TCP to the TLS port),
-listed in NOT_OVER_TLS with the reason; test_tls_http.py covers their ground over TLS.
+Not re-run: the tests in NOT_OVER_TLS, with the reason.
 """
 import importlib
 import socket
@@ -23,10 +24,7 @@ MODULES = ["test_http_connection", "test_http_errors", "test_http_methods", "tes
            "test_http_traversal"]
 
 NOT_OVER_TLS = {
-    # raw socket.socket() / create_connection to server.host_port, or http.client (plain TCP)
-    "test_slow_reader_of_a_1_mib_file_gets_it_intact": "raw TCP socket with a small window",
-    "test_client_that_sends_but_never_reads_cannot_grow_server_memory": "raw TCP socket",
-    "test_http_client_library_keep_alive_round_trips": "http.client over plain TCP",
+    "test_http_client_library_keep_alive_round_trips": "http.client speaks plain TCP",
 }
 
 
@@ -36,6 +34,45 @@ class HalfCloseSSLSocket(ssl.SSLSocket):
 
     def shutdown(self, how):
         socket.socket.shutdown(self, how)
+
+
+class _TlsOnConnect:
+    """A TCP socket that becomes a TLS socket when it connects."""
+
+    def __init__(self, context, raw):
+        self._context = context
+        self._raw = raw
+        self._tls = None
+
+    def connect(self, address):
+        self._raw.connect(address)
+        self._tls = self._context.wrap_socket(self._raw, server_hostname="localhost")
+
+    def __getattr__(self, name):
+        return getattr(self._tls if self._tls is not None else self._raw, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        (self._tls or self._raw).close()
+
+
+class _TlsSocketModule:
+    """The socket module as the re-run tests see it: connections they open are TLS."""
+
+    def __init__(self, context):
+        self._context = context
+
+    def __getattr__(self, name):
+        return getattr(socket, name)
+
+    def socket(self, *args, **kwargs):
+        return _TlsOnConnect(self._context, socket.socket(*args, **kwargs))
+
+    def create_connection(self, address, *args, **kwargs):
+        raw = socket.create_connection(address, *args, **kwargs)
+        return self._context.wrap_socket(raw, server_hostname="localhost")
 
 
 def _export():
@@ -98,6 +135,8 @@ def serve(start_portico, site, pki, monkeypatch):
     for module in _MODULE_OBJECTS:
         if hasattr(module, "connect"):
             monkeypatch.setattr(module, "connect", tls_connect)
+        if hasattr(module, "socket"):
+            monkeypatch.setattr(module, "socket", _TlsSocketModule(context))
     monkeypatch.setenv("CURL_CA_BUNDLE", pki.ca_cert)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", pki.ca_cert)
     cert, key = pki.site
