@@ -474,6 +474,12 @@ void TcpConnection::on_idle_timer() {
     abort();  // even closing made no progress for a whole timeout
     return;
   }
+  if (state_ == State::kConnecting) {
+    // The transport handshake (TLS) did not finish within the timeout: a handshake deadline
+    // that holds whatever the handler does with idle connections (it never saw on_connected).
+    abort();
+    return;
+  }
   call_handler([this](ConnectionHandler& h) { h.on_idle_timeout(*this); });
   if (state_ != State::kClosed && !idle_timer_) {
     note_activity();
