@@ -12,7 +12,7 @@ import time
 import pytest
 
 from http_util import (BIG_SIZE, HELLO_TXT, ResponseReader, assert_error_then_close, big_content,
-                       connect, request_bytes, vm_rss_kib)
+                       connect, request_bytes, socket_fd_count, vm_rss_kib, wait_fd_count)
 
 BACKENDS = ["epoll", "poll"]
 
@@ -99,6 +99,50 @@ def test_slow_reader_of_a_1_mib_file_gets_it_intact(serve, backend):
     assert bytes(received[head_end:head_end + BIG_SIZE]) == big_content()
     second = bytes(received[head_end + BIG_SIZE:])
     assert second.startswith(b"HTTP/1.1 200 OK\r\n") and second.endswith(b"\r\n\r\n" + HELLO_TXT)
+    sock.close()
+
+
+def test_steady_slow_reader_is_not_cut_by_the_send_timeout(serve):
+    # The send timeout is for a client that stopped reading, not one that reads slowly:
+    # with 1 s, a reader taking 16 KiB every 20 ms (far longer than 1 s in total) is served.
+    server = serve("--send-timeout", "1s", "--keepalive-timeout", "1s")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    sock.settimeout(60)
+    sock.connect(server.host_port)
+    sock.sendall(req("/big.bin") * 2)
+    received = bytearray()
+    expected_total = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        chunk = sock.recv(16384)
+        if not chunk:
+            break
+        received += chunk
+        if expected_total is None and received.count(b"\r\n\r\n") >= 1:
+            head_len = received.index(b"\r\n\r\n") + 4
+            expected_total = 2 * (head_len + BIG_SIZE)  # two same-length heads (Date aside)
+        if expected_total is not None and len(received) >= expected_total - 64:
+            break
+        time.sleep(0.02)
+    sock.close()
+    first_head_end = received.index(b"\r\n\r\n") + 4
+    assert bytes(received[first_head_end:first_head_end + BIG_SIZE]) == big_content()
+    second = bytes(received[first_head_end + BIG_SIZE:])
+    second_head_end = second.index(b"\r\n\r\n") + 4
+    assert second[second_head_end:] == big_content()
+
+
+def test_client_that_stops_reading_is_dropped_by_the_send_timeout(serve):
+    server = serve("--send-timeout", "1s", "--keepalive-timeout", "60s")
+    baseline = socket_fd_count(server)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(60)
+    sock.connect(server.host_port)
+    sock.sendall(req("/big.bin") * 8)  # 8 MiB that will never be read
+    # The server gives up on the stalled connection long before the keep-alive timeout.
+    wait_fd_count(server, baseline, timeout=30)
     sock.close()
 
 
