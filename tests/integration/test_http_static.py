@@ -420,3 +420,18 @@ def test_streamed_compression_with_curl(serve, site, tmp_path, coding):
                        capture_output=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert out.read_bytes() == text
+
+
+def test_304_and_206_carry_the_fields_a_200_would(serve):
+    # RFC 9110 15.4.5 / 15.3.7: Cache-Control, Expires, ETag, Vary as in the 200.
+    server = serve("--cache-control", "*.txt=public, max-age=60")
+    full = get(server, "/hello.txt")
+    etag = full.header("etag")
+    for resp in (get(server, "/hello.txt", [("If-None-Match", etag)]),
+                 get(server, "/hello.txt", [("Range", "bytes=0-1")]),
+                 get(server, "/hello.txt", [("Range", "bytes=0-0,2-3")])):
+        assert resp.status in (206, 304)
+        assert resp.header("etag") == etag
+        assert resp.header("cache-control") == "public, max-age=60"
+        assert resp.header("expires") is not None
+        assert resp.header("vary") == full.header("vary")
