@@ -88,6 +88,18 @@ MALFORMED = [
      400),
     ("chunk_without_crlf",
      b"POST /x HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400),
+    ("chunk_line_too_long",
+     b"POST /x HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n5;" + b"e" * 5000 +
+     b"\r\nhello\r\n0\r\n\r\n", 400),
+    ("too_many_trailer_fields",
+     b"POST /x HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\n" +
+     b"".join(b"T%d: v\r\n" % i for i in range(150)) + b"\r\n", 431),
+    ("trailer_section_too_large",
+     b"POST /x HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\n" +
+     b"T: " + b"v" * 9000 + b"\r\n\r\n", 431),
+    ("obs_fold_in_trailer",
+     b"POST /x HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\nT: a\r\n b\r\n\r\n",
+     400),
     ("unsupported_transfer_coding",
      b"POST /x HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip\r\n\r\n", 501),
     ("unknown_transfer_coding_before_chunked",
