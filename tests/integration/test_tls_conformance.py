@@ -25,6 +25,8 @@ MODULES = ["test_http_connection", "test_http_errors", "test_http_methods", "tes
 
 NOT_OVER_TLS = {
     "test_http_client_library_keep_alive_round_trips": "http.client speaks plain TCP",
+    "test_several_listeners_on_ipv4_and_ipv6": "starts its own plain listeners; the TLS-only "
+    "fixture serves one TLS listener (test_tls.py covers TLS listeners)",
 }
 
 
