@@ -339,9 +339,19 @@ def test_listing_escapes_names_sorts_and_hides_dotfiles(serve, site):
     target = script_href if script_href.startswith("/") else "/" + script_href
     linked = get(server, target.replace("&amp;", "&"))
     assert linked.status == 200 and linked.body == b"angle brackets\n"
-    listed = [n for n in names if n not in ("../",)]
-    assert listed == sorted(listed, key=lambda n: (not n.endswith("/"), n)) or \
-        listed == sorted(listed)
+    # Rows: name, size, date; directories first, then files, each group sorted by name.
+    rows = re.findall(r'<tr><td><a href="([^"]+)">([^<]*)</a></td><td[^>]*>([^<]*)</td>'
+                      r'<td[^>]*>(.*?)</td></tr>', page)
+    rows = [r for r in rows if r[0] != "../"]
+    assert len(rows) >= 8, page
+    kinds = [r[0].endswith("/") for r in rows]
+    assert kinds == sorted(kinds, reverse=True), "directories are not listed first"
+    for is_dir in (True, False):
+        group = [r[1] for r in rows if r[0].endswith("/") == is_dir]
+        assert group in (sorted(group), sorted(group, key=str.casefold)), group
+    sizes = {r[1]: r[2] for r in rows}
+    assert sizes["hello.txt"] == "13 B" and sizes["big.bin"] in ("1.0 MiB", "1 MiB")
+    assert all(re.search(r"\d{4}-\d\d-\d\d", r[3]) for r in rows)
     sub = get(server, "/sub/")
     assert sub.status == 200 and b"page.txt" in sub.body
 
