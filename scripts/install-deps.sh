@@ -37,7 +37,10 @@ echo "install-deps: installing ${missing[*]}"
 if [[ $(id -u) -eq 0 ]]; then sudo=(); else sudo=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
-# policy-rc.d keeps Debian from starting nginx/lighttpd/h2o services on port 80.
-"${sudo[@]}" sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
-trap '"${sudo[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+# policy-rc.d keeps Debian from starting nginx/lighttpd/h2o services on port 80. A policy
+# the machine already has is left as it is.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  "${sudo[@]}" sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+  trap '"${sudo[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
