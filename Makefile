@@ -59,7 +59,7 @@ fuzz: deps
 	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
 	  $(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    $$( [ -f fuzz/http.dict ] && echo -dict=fuzz/http.dict ) \
-	    fuzz/corpus-run/$$name $$corpus; \
+	    fuzz/corpus-run/$$name $$( [ -d $$corpus ] && echo $$corpus ); \
 	done
 
 # Micro benchmarks, then the side-by-side harness against nginx.
