@@ -85,8 +85,8 @@ bool fill_cached_file(std::shared_ptr<const net::FileRef> file, const struct sta
     out.content.resize(out.size);
     uint64_t done = 0;
     while (done < out.size) {
-      ssize_t n = ::pread(file->fd(), out.content.data() + done, out.size - done,
-                          static_cast<off_t>(done));
+      ssize_t n =
+          ::pread(file->fd(), out.content.data() + done, out.size - done, static_cast<off_t>(done));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
       done += static_cast<uint64_t>(n);

@@ -27,7 +27,7 @@ struct CachedFile {
   std::string_view content_type;  // static storage (mime table)
   std::string content;            // the whole file when small (has_content)
   bool has_content = false;
-  int64_t checked_ms = 0;         // last time the entry was known to match the file system
+  int64_t checked_ms = 0;  // last time the entry was known to match the file system
   dev_t dev = 0;
   ino_t ino = 0;
   int64_t mtime_ns = 0;
@@ -36,7 +36,7 @@ struct CachedFile {
 class FileCache {
  public:
   static constexpr int64_t kRevalidateMs = 1000;
-  static constexpr size_t kMaxEntries = 512;             // each holds an open fd
+  static constexpr size_t kMaxEntries = 512;               // each holds an open fd
   static constexpr uint64_t kMaxContentBytes = 32 * 1024;  // files up to this are kept in memory
   static constexpr uint64_t kMaxTotalContentBytes = 16 * 1024 * 1024;
 

@@ -20,7 +20,8 @@ namespace {
 constexpr uint64_t kInlineFileBytes = 16 * 1024;
 // Stop answering pipelined requests while this much output waits for the client.
 constexpr size_t kPipelineHighWaterBytes = 1024 * 1024;
-// A streaming body is pulled while less than this waits to be written, in pieces of kStreamPieceBytes.
+// A streaming body is pulled while less than this waits to be written, in pieces of
+// kStreamPieceBytes.
 constexpr size_t kStreamWindowBytes = 256 * 1024;
 constexpr size_t kStreamPieceBytes = 32 * 1024;
 

@@ -90,7 +90,7 @@ class HttpConnection final : public net::ConnectionHandler {
   bool waiting_for_drain_ = false;
   bool peer_closed_ = false;
   bool close_requested_ = false;
-  bool input_pending_ = false;  // bytes of a later request arrived with this one
+  bool input_pending_ = false;          // bytes of a later request arrived with this one
   std::shared_ptr<BodySource> stream_;  // a streaming body being sent
   bool stream_chunked_ = false;         // chunked framing (HTTP/1.1) or close-delimited
   bool stream_keep_alive_ = false;

@@ -75,7 +75,8 @@ void Server::start() {
   };
 
   std::vector<Listener> all = options_.listeners;
-  for (const auto& spec : options_.listen) all.push_back(Listener{spec, options_.listen_options, {}});
+  for (const auto& spec : options_.listen)
+    all.push_back(Listener{spec, options_.listen_options, {}});
   if (all.empty()) throw std::invalid_argument("no listen address given");
   state_ = std::move(state);
   try {

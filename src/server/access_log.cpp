@@ -2,15 +2,13 @@
 // one fills, on request and at exit, and reopens the file on request (log rotation).
 #include "server/access_log.h"
 
-#include <pthread.h>
-
-#include <csignal>
-
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <system_error>
 

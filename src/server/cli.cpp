@@ -37,7 +37,8 @@ void add_serve(CLI::App& app, ServeOptions& o) {
   serve->add_flag("--allow-symlinks", o.allow_symlinks, "Follow symlinks that leave the root");
   serve->add_flag("--allow-uploads", o.allow_uploads, "Enable PUT and DELETE of files");
   serve->add_flag("--allow-trace", o.allow_trace, "Answer TRACE (without Cookie/Authorization)");
-  serve->add_option("--access-log", o.access_log, "Access log file in combined format, - for stdout");
+  serve->add_option("--access-log", o.access_log,
+                    "Access log file in combined format, - for stdout");
   serve->add_option("--error-log", o.error_log, "Error log file (default: stderr)");
   serve->add_option("--log-level", o.log_level, "Error log level")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
@@ -61,8 +62,9 @@ void add_serve(CLI::App& app, ServeOptions& o) {
   serve->add_option("--key", o.key_files, "Private key PEM for the --cert at the same position");
   serve->add_option("--client-ca", o.client_ca,
                     "Require client certificates signed by a CA in this PEM file (mTLS)");
-  serve->add_option("--hsts", o.hsts_seconds,
-                    "Send Strict-Transport-Security: max-age=SECONDS on HTTPS responses")
+  serve
+      ->add_option("--hsts", o.hsts_seconds,
+                   "Send Strict-Transport-Security: max-age=SECONDS on HTTPS responses")
       ->check(CLI::Range(int64_t{0}, int64_t{2'000'000'000}));
   serve->add_option("--redirect-http", o.redirect_http,
                     "Plain HTTP address, HOST:PORT, answering every request with 301 to https");
@@ -74,8 +76,7 @@ void add_cert(CLI::App& app, CertOptions& o) {
   auto* self = cert->add_subcommand(
       "self-signed", "Write a development certificate (ECDSA P-256) as cert.pem and key.pem");
   self->add_option("--name", o.name, "Host name or IP the certificate is for")->required();
-  self->add_option("--out", o.out_dir, "Directory to write cert.pem and key.pem into")
-      ->required();
+  self->add_option("--out", o.out_dir, "Directory to write cert.pem and key.pem into")->required();
   self->add_option("--days", o.days, "Validity in days")->check(CLI::Range(1, 3650));
   self->add_flag("--force", o.force, "Replace existing files");
 }

@@ -24,8 +24,8 @@ void setup_error_log(const std::string& path, const std::string& level) {
   }
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e [%l] %v");
   logger->flush_on(spdlog::level::info);
-  LogLevel lvl = level == "debug"  ? LogLevel::kDebug
-                 : level == "warn" ? LogLevel::kWarn
+  LogLevel lvl = level == "debug"   ? LogLevel::kDebug
+                 : level == "warn"  ? LogLevel::kWarn
                  : level == "error" ? LogLevel::kError
                                     : LogLevel::kInfo;
   logger->set_level(spdlog::level::debug);

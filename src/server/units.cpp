@@ -57,9 +57,12 @@ std::optional<uint64_t> parse_size_bytes(std::string_view text) {
   bool ib = suffix.size() == 3 && (suffix.substr(1) == "iB");
   if (suffix.size() != 1 && !ib) return std::nullopt;
   switch (c) {
-    case 'k': case 'K': return scaled(*v, 1024.0);
-    case 'm': case 'M': return scaled(*v, 1024.0 * 1024);
-    case 'g': case 'G': return scaled(*v, 1024.0 * 1024 * 1024);
+    case 'k':
+    case 'K': return scaled(*v, 1024.0);
+    case 'm':
+    case 'M': return scaled(*v, 1024.0 * 1024);
+    case 'g':
+    case 'G': return scaled(*v, 1024.0 * 1024 * 1024);
     default: return std::nullopt;
   }
 }

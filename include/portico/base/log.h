@@ -25,8 +25,8 @@ void logf(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2,
 
 }  // namespace portico
 
-#define PORTICO_LOG(level, ...)                                   \
-  do {                                                            \
+#define PORTICO_LOG(level, ...)                                                   \
+  do {                                                                            \
     if ((level) >= ::portico::log_level()) ::portico::logf((level), __VA_ARGS__); \
   } while (0)
 #define LOG_DEBUG(...) PORTICO_LOG(::portico::LogLevel::kDebug, __VA_ARGS__)

@@ -7,7 +7,17 @@
 namespace portico::http {
 
 // kOther: a syntactically valid token that is not one of the known methods (-> 501).
-enum class Method : uint8_t { kGet, kHead, kPost, kPut, kDelete, kOptions, kTrace, kConnect, kOther };
+enum class Method : uint8_t {
+  kGet,
+  kHead,
+  kPost,
+  kPut,
+  kDelete,
+  kOptions,
+  kTrace,
+  kConnect,
+  kOther
+};
 
 // Methods are case-sensitive (RFC 9110 9.1): "get" is kOther, not kGet.
 Method parse_method(std::string_view token);
