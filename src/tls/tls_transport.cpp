@@ -1,4 +1,5 @@
-// TlsTransport: non-blocking OpenSSL handshake, record I/O, sendfile (kTLS or copy), close_notify.
+// TlsTransport: non-blocking OpenSSL handshake (server or client), record I/O, sendfile (kTLS or
+// copy), close_notify, handshake failure reasons.
 #include "tls/tls_transport.h"
 
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include "portico/base/log.h"
 #include "portico/net/buffer.h"
 #include "tls/ktls_probe.h"
+#include "tls/verify_failure.h"
 
 namespace portico::tls {
 
@@ -86,11 +88,28 @@ std::unique_ptr<TlsTransport> TlsTransport::create(
     return nullptr;
   }
   SSL_set_accept_state(ssl.get());
-  return std::unique_ptr<TlsTransport>(new TlsTransport(fd, std::move(snapshot), std::move(ssl)));
+  bool ktls = snapshot->enable_ktls;
+  return std::unique_ptr<TlsTransport>(
+      new TlsTransport(fd, std::move(snapshot), ktls, /*client=*/false, std::move(ssl)));
 }
 
-TlsTransport::TlsTransport(int fd, std::shared_ptr<const ContextSnapshot> snapshot, UniqueSsl ssl)
-    : fd_(fd), snapshot_(std::move(snapshot)), ssl_(std::move(ssl)) {}
+std::unique_ptr<TlsTransport> TlsTransport::create_client(int fd, std::shared_ptr<const void> owner,
+                                                          UniqueSsl ssl) {
+  if (!ssl) return nullptr;
+  // Client connections send little file data (request bodies from disk are rare): no kTLS.
+  return std::unique_ptr<TlsTransport>(new TlsTransport(fd, std::move(owner), /*enable_ktls=*/false,
+                                                        /*client=*/true, std::move(ssl)));
+}
+
+TlsTransport::TlsTransport(int fd, std::shared_ptr<const void> owner, bool enable_ktls, bool client,
+                           UniqueSsl ssl)
+    : fd_(fd),
+      owner_(std::move(owner)),
+      ssl_(std::move(ssl)),
+      enable_ktls_(enable_ktls),
+      client_(client),
+      // A client speaks first: there is no plain-HTTP request to look for.
+      checked_first_(client) {}
 
 TlsTransport::~TlsTransport() = default;
 
@@ -110,8 +129,8 @@ IoResult TlsTransport::failure(int ret, const char* op) {
     case SSL_ERROR_SSL:
     default: {
       fatal_ = true;
-      std::string why = last_ssl_error();
-      LOG_DEBUG("TLS %s on fd %d: %s", op, fd_, why.c_str());
+      last_error_ = last_ssl_error();
+      LOG_DEBUG("TLS %s on fd %d: %s", op, fd_, last_error_.c_str());
       // A protocol failure is the peer's doing (scanner, old client, bad certificate): routine
       // for a server, so the connection logs it at debug level like a reset.
       return IoResult::error(ECONNABORTED);
@@ -177,7 +196,31 @@ IoResult TlsTransport::handshake() {
     on_established();
     return IoResult::ok(0);
   }
-  return failure(ret, "handshake");
+  IoResult r = failure(ret, "handshake");
+  if (r.status == net::IoStatus::kError || r.status == net::IoStatus::kEof) {
+    record_handshake_failure(r);
+  }
+  return r;
+}
+
+void TlsTransport::record_handshake_failure(const IoResult& r) {
+  if (!handshake_failure_.empty()) return;
+  long verify = SSL_get_verify_result(ssl_.get());
+  bool verifying = (SSL_get_verify_mode(ssl_.get()) & SSL_VERIFY_PEER) != 0;
+  if (client_ && verifying && verify != X509_V_OK) {
+    handshake_failure_ = describe_verify_failure(ssl_.get(), verify);
+  } else if (r.status == net::IoStatus::kEof) {
+    handshake_failure_ = "connection closed during the TLS handshake";
+  } else if (!last_error_.empty()) {
+    handshake_failure_ = "TLS handshake failed: " + last_error_;
+    // A plain HTTP server's "HTTP/1.1 400" read as a TLS record header.
+    if (client_ &&
+        (last_error_ == "wrong version number" || last_error_ == "packet length too long")) {
+      handshake_failure_ += " (does the upstream speak TLS on this port?)";
+    }
+  } else {
+    handshake_failure_ = std::string("TLS handshake failed: ") + std::strerror(r.err);
+  }
 }
 
 void TlsTransport::on_established() {
@@ -185,8 +228,9 @@ void TlsTransport::on_established() {
   // The readiness edge that carried the client's Finished may also have carried its first
   // request, still unread in the socket: no new edge will announce it.
   socket_may_hold_input_ = true;
-  if (snapshot_->enable_ktls) ktls_send_ = BIO_get_ktls_send(SSL_get_wbio(ssl_.get()));
-  log_sendfile_path(ktls_send_, snapshot_->enable_ktls);
+  if (client_) return;  // the log line below is about serving files
+  if (enable_ktls_) ktls_send_ = BIO_get_ktls_send(SSL_get_wbio(ssl_.get()));
+  log_sendfile_path(ktls_send_, enable_ktls_);
 }
 
 IoResult TlsTransport::read(net::Buffer& into) {

@@ -1,7 +1,8 @@
-// TlsTransport: a server-side TLS connection over a non-blocking socket (OpenSSL).
+// TlsTransport: one TLS connection (server or client side) over a non-blocking socket (OpenSSL).
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "portico/net/transport.h"
@@ -24,12 +25,19 @@ namespace portico::tls {
 // Neither buffer belongs to a connection: per-connection memory is OpenSSL's state plus record
 // buffers that SSL_MODE_RELEASE_BUFFERS frees whenever they are empty.
 //
-// Plain HTTP sent to the TLS port gets "HTTP/1.1 400" in plain text and the connection ends.
+// Server side: plain HTTP sent to the TLS port gets "HTTP/1.1 400" in plain text and the
+// connection ends. Client side (TlsClientContext): the handshake sends the ClientHello on the
+// first handshake() call; a failed handshake keeps a reason for the proxy
+// (handshake_failure()).
 class TlsTransport final : public net::Transport {
  public:
-  // Null if OpenSSL cannot allocate the connection.
+  // Server side. Null if OpenSSL cannot allocate the connection.
   static std::unique_ptr<TlsTransport> create(int fd,
                                               std::shared_ptr<const ContextSnapshot> snapshot);
+  // Client side: ssl is attached to fd, in connect state, with its verification parameters,
+  // SNI and session already set; owner keeps the SSL_CTX (and what its callbacks use) alive.
+  static std::unique_ptr<TlsTransport> create_client(int fd, std::shared_ptr<const void> owner,
+                                                     UniqueSsl ssl);
   ~TlsTransport() override;
 
   net::IoResult handshake() override;
@@ -46,9 +54,13 @@ class TlsTransport final : public net::Transport {
   SSL* ssl() const { return ssl_.get(); }
   bool established() const { return established_; }
   bool kernel_tls_send() const { return ktls_send_; }
+  bool client() const { return client_; }
+  // Why the handshake failed ("certificate verify failed: hostname mismatch ..."), else empty.
+  const std::string& handshake_failure() const { return handshake_failure_; }
 
  private:
-  TlsTransport(int fd, std::shared_ptr<const ContextSnapshot> snapshot, UniqueSsl ssl);
+  TlsTransport(int fd, std::shared_ptr<const void> owner, bool enable_ktls, bool client,
+               UniqueSsl ssl);
 
   // Maps a failed SSL_* call (ret <= 0) to an IoResult.
   net::IoResult failure(int ret, const char* op);
@@ -58,11 +70,17 @@ class TlsTransport final : public net::Transport {
   net::IoResult write_record(const char* data, size_t len);
   net::IoResult sendfile_copy(int file_fd, int64_t* offset, size_t len);
   void on_established();
+  void record_handshake_failure(const net::IoResult& r);
 
   const int fd_;
-  // Declared before ssl_ so it is destroyed after it: the SSL refers to the snapshot's contexts.
-  std::shared_ptr<const ContextSnapshot> snapshot_;
+  // Declared before ssl_ so it is destroyed after it: the SSL refers to the owner's contexts
+  // (the server's ContextSnapshot, or the client context).
+  std::shared_ptr<const void> owner_;
   UniqueSsl ssl_;
+  const bool enable_ktls_;
+  const bool client_;
+  std::string last_error_;         // OpenSSL's reason for the last SSL_ERROR_SSL
+  std::string handshake_failure_;  // set once when the handshake fails
   bool established_ = false;
   bool fatal_ = false;          // after a fatal error OpenSSL must not be called to shut down
   bool checked_first_ = false;  // the first bytes were inspected for plain HTTP
