@@ -262,9 +262,9 @@ net::TcpClient::TransportFactory TlsClientContext::transport_factory() {
 
 size_t TlsClientContext::cached_sessions() const { return impl_->sessions.sessions(); }
 
-std::string tls_handshake_failure(const net::Transport& transport) {
+std::string tls_failure_reason(const net::Transport& transport) {
   const TlsTransport* tls = as_tls(transport);
-  return tls ? tls->handshake_failure() : std::string();
+  return tls ? tls->failure_reason() : std::string();
 }
 
 bool tls_session_reused(const net::Transport& transport) {

@@ -131,6 +131,9 @@ IoResult TlsTransport::failure(int ret, const char* op) {
       fatal_ = true;
       last_error_ = last_ssl_error();
       LOG_DEBUG("TLS %s on fd %d: %s", op, fd_, last_error_.c_str());
+      if (client_ && established_ && failure_reason_.empty()) {
+        failure_reason_ = "TLS connection failed: " + last_error_;
+      }
       // A protocol failure is the peer's doing (scanner, old client, bad certificate): routine
       // for a server, so the connection logs it at debug level like a reset.
       return IoResult::error(ECONNABORTED);
@@ -204,22 +207,22 @@ IoResult TlsTransport::handshake() {
 }
 
 void TlsTransport::record_handshake_failure(const IoResult& r) {
-  if (!handshake_failure_.empty()) return;
+  if (!failure_reason_.empty()) return;
   long verify = SSL_get_verify_result(ssl_.get());
   bool verifying = (SSL_get_verify_mode(ssl_.get()) & SSL_VERIFY_PEER) != 0;
   if (client_ && verifying && verify != X509_V_OK) {
-    handshake_failure_ = describe_verify_failure(ssl_.get(), verify);
+    failure_reason_ = describe_verify_failure(ssl_.get(), verify);
   } else if (r.status == net::IoStatus::kEof) {
-    handshake_failure_ = "connection closed during the TLS handshake";
+    failure_reason_ = "connection closed during the TLS handshake";
   } else if (!last_error_.empty()) {
-    handshake_failure_ = "TLS handshake failed: " + last_error_;
+    failure_reason_ = "TLS handshake failed: " + last_error_;
     // A plain HTTP server's "HTTP/1.1 400" read as a TLS record header.
     if (client_ &&
         (last_error_ == "wrong version number" || last_error_ == "packet length too long")) {
-      handshake_failure_ += " (does the upstream speak TLS on this port?)";
+      failure_reason_ += " (does the upstream speak TLS on this port?)";
     }
   } else {
-    handshake_failure_ = std::string("TLS handshake failed: ") + std::strerror(r.err);
+    failure_reason_ = std::string("TLS handshake failed: ") + std::strerror(r.err);
   }
 }
 

@@ -28,7 +28,7 @@ namespace portico::tls {
 // Server side: plain HTTP sent to the TLS port gets "HTTP/1.1 400" in plain text and the
 // connection ends. Client side (TlsClientContext): the handshake sends the ClientHello on the
 // first handshake() call; a failed handshake keeps a reason for the proxy
-// (handshake_failure()).
+// (failure_reason()).
 class TlsTransport final : public net::Transport {
  public:
   // Server side. Null if OpenSSL cannot allocate the connection.
@@ -55,8 +55,10 @@ class TlsTransport final : public net::Transport {
   bool established() const { return established_; }
   bool kernel_tls_send() const { return ktls_send_; }
   bool client() const { return client_; }
-  // Why the handshake failed ("certificate verify failed: hostname mismatch ..."), else empty.
-  const std::string& handshake_failure() const { return handshake_failure_; }
+  // Why the connection failed: its handshake ("certificate verify failed: hostname mismatch
+  // ...") or, on the client side, a later protocol error (a TLS 1.3 server rejects a client
+  // certificate after the client's handshake has completed). Empty if it did not fail.
+  const std::string& failure_reason() const { return failure_reason_; }
 
  private:
   TlsTransport(int fd, std::shared_ptr<const void> owner, bool enable_ktls, bool client,
@@ -79,8 +81,8 @@ class TlsTransport final : public net::Transport {
   UniqueSsl ssl_;
   const bool enable_ktls_;
   const bool client_;
-  std::string last_error_;         // OpenSSL's reason for the last SSL_ERROR_SSL
-  std::string handshake_failure_;  // set once when the handshake fails
+  std::string last_error_;      // OpenSSL's reason for the last SSL_ERROR_SSL
+  std::string failure_reason_;  // set once, at the first failure
   bool established_ = false;
   bool fatal_ = false;          // after a fatal error OpenSSL must not be called to shut down
   bool checked_first_ = false;  // the first bytes were inspected for plain HTTP

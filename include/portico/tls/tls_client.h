@@ -80,14 +80,19 @@ class TlsClientContext {
   std::weak_ptr<TlsClientContext> self_;
 };
 
-// Why a TLS transport's handshake failed, for the proxy's 502 and its log, e.g.
-//   "certificate verify failed: hostname mismatch (certificate names: a.example)"
-//   "certificate verify failed: self-signed certificate"
-//   "TLS handshake failed: tlsv13 alert certificate required"
+// Why a TLS client transport failed, for the proxy's 502 and its log, e.g.
+//   "certificate verify failed: hostname mismatch (expected 'b.example', certificate names:
+//    a.example)"
+//   "certificate verify failed: unable to get local issuer certificate (certificate CN=...,
+//    issued by CN=...)"
+//   "TLS handshake failed: wrong version number (does the upstream speak TLS on this port?)"
 //   "connection closed during the TLS handshake"
-// Empty when the transport is not TLS or its handshake did not fail. Call it from the
-// handler's on_closed (conn.transport() is still valid there).
-std::string tls_handshake_failure(const net::Transport& transport);
+//   "TLS connection failed: tlsv13 alert certificate required" (TLS 1.3 rejects a client
+//    certificate after the client's handshake completed: the first read fails)
+// Empty when the transport is not TLS or did not fail (a reset or a timeout is the
+// connection's errno, not a TLS reason). Call it from the handler's on_closed:
+// conn.transport() is still valid there.
+std::string tls_failure_reason(const net::Transport& transport);
 
 // True when the transport's handshake resumed a cached session (abbreviated handshake).
 bool tls_session_reused(const net::Transport& transport);
