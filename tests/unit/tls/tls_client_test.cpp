@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 
 #include "portico/net/event_loop.h"
@@ -211,6 +212,40 @@ TEST_F(TlsClientTest, SelfSignedCertificateFromAnotherCaFails) {
       << out.failure;
 }
 
+TEST_F(TlsClientTest, ExpiredCertificateFails) {
+  leaf_ = make_cert("upstream.test", "DNS:upstream.test", KeyKind::kEcdsa, &ca_, -30, -1);
+  start_server();
+  auto ctx = TlsClientContext::create(options("upstream.test"));
+  Outcome out = exchange(*ctx);
+  EXPECT_FALSE(out.connected);
+  EXPECT_EQ(out.failure.rfind("certificate verify failed: certificate has expired", 0), 0u)
+      << out.failure;
+}
+
+TEST_F(TlsClientTest, TrustsACaDirectoryOfHashedNames) {
+  start_server();
+  char hashed[32];
+  std::snprintf(hashed, sizeof hashed, "%08lx.0", X509_subject_name_hash(ca_.cert.get()));
+  TempDir ca_dir;
+  ca_dir.write(hashed, ca_.cert_pem);
+  TlsClientOptions o = options("upstream.test");
+  o.ca_file.clear();
+  o.ca_dir = ca_dir.file("");
+  auto ctx = TlsClientContext::create(o);
+  Outcome out = exchange(*ctx);
+  EXPECT_TRUE(out.connected);
+  EXPECT_EQ(out.failure, "");
+}
+
+TEST_F(TlsClientTest, RsaServerCertificateVerifies) {
+  leaf_ = make_cert("upstream.test", "DNS:upstream.test", KeyKind::kRsa, &ca_);
+  start_server();
+  auto ctx = TlsClientContext::create(options("upstream.test"));
+  Outcome out = exchange(*ctx);
+  EXPECT_TRUE(out.connected);
+  EXPECT_EQ(out.received, "ping");
+}
+
 TEST_F(TlsClientTest, VerificationOffAcceptsAnUntrustedCertificateForAnotherName) {
   start_server();
   TlsClientOptions o;
@@ -275,6 +310,25 @@ TEST_F(TlsClientTest, SecondConnectionResumesTheSession) {
   ASSERT_TRUE(second.connected);
   EXPECT_TRUE(second.reused);
   EXPECT_EQ(second.received, "ping");
+}
+
+TEST_F(TlsClientTest, Tls12SessionIsResumedToo) {
+  start_server();
+  auto ctx = TlsClientContext::create(options("upstream.test"));
+  // Many upstreams still speak TLS 1.2 only: the session arrives with the handshake there.
+  auto tls12 = [ctx](int fd) {
+    std::unique_ptr<net::Transport> t = ctx->make_transport(fd);
+    SSL_set_max_proto_version(dynamic_cast<TlsTransport&>(*t).ssl(), TLS1_2_VERSION);
+    return t;
+  };
+  Outcome first = exchange_with(tls12, "one", server_->listen_address());
+  ASSERT_TRUE(first.connected);
+  EXPECT_EQ(first.version, "TLSv1.2");
+  EXPECT_FALSE(first.reused);
+  Outcome second = exchange_with(tls12, "two", server_->listen_address());
+  ASSERT_TRUE(second.connected);
+  EXPECT_TRUE(second.reused);
+  EXPECT_EQ(second.received, "two");
 }
 
 TEST_F(TlsClientTest, SessionsAreNotOfferedToAnotherName) {
