@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "http/http_exchange.h"
 #include "portico/base/log.h"
 #include "portico/http/http_date.h"
 
@@ -76,6 +77,16 @@ HttpConnection::HttpConnection(const ConnectionConfig& config, net::TcpConnectio
   info_.local = conn.local_address();
   info_.secure = conn.transport().is_secure();
   info_.connection_id = conn.id();
+  streamed_limits_ = limits_;
+  streamed_limits_.max_body_bytes =
+      std::max(limits_.max_body_bytes, limits_.max_streamed_body_bytes);
+}
+
+HttpConnection::~HttpConnection() { drop_exchange(/*notify_gone=*/true); }
+
+void HttpConnection::on_closed(net::TcpConnection& /*conn*/) {
+  if (phase_ == Phase::kTunnel) log_tunnel();
+  drop_exchange(/*notify_gone=*/true);
 }
 
 void HttpConnection::on_connected(net::TcpConnection& conn) {
@@ -92,11 +103,18 @@ void HttpConnection::on_data(net::TcpConnection& conn, net::Buffer& input) {
     input.retrieve_all();
     return;
   }
+  ++process_depth_;
   process(conn, input);
+  --process_depth_;
 }
 
 void HttpConnection::process(net::TcpConnection& conn, net::Buffer& input) {
   while (phase_ != Phase::kClosing && !waiting_for_drain_) {
+    if (phase_ == Phase::kExchange || phase_ == Phase::kTunnel) {
+      feed_exchange(conn, input);
+      if (phase_ == Phase::kIdle && !waiting_for_drain_) continue;  // answered: next request
+      break;
+    }
     if (phase_ == Phase::kIdle) {
       if (input.readable_bytes() == 0) break;
       phase_ = Phase::kHead;
@@ -104,7 +122,7 @@ void HttpConnection::process(net::TcpConnection& conn, net::Buffer& input) {
       arm_timer(conn, limits_.header_timeout_ms);
     }
     if (phase_ == Phase::kHead) {
-      ParseResult r = parse_request_head(input.view(), limits_, scan_, head_);
+      ParseResult r = parse_request_head(input.view(), parse_limits(), scan_, head_);
       if (r.status == ParseStatus::kNeedMore) break;
       if (r.status == ParseStatus::kError) {
         LOG_DEBUG("conn %llu %s: bad request: %s",
@@ -115,6 +133,18 @@ void HttpConnection::process(net::TcpConnection& conn, net::Buffer& input) {
       }
       scan_.reset();
       request_start_us_ = steady_us();
+      if (config_.find_async) {
+        if (start_exchange(conn, input)) {
+          if (phase_ == Phase::kClosing) return;
+          continue;
+        }
+        // Parsed with the streamed body limit: a buffered body has the lower one.
+        if (head_.body == BodyKind::kContentLength &&
+            head_.content_length > limits_.max_body_bytes) {
+          fail(conn, Status::kContentTooLarge);
+          return;
+        }
+      }
       if (!begin_body(conn, input)) {
         if (phase_ == Phase::kClosing) return;
         break;  // body still arriving
@@ -147,7 +177,8 @@ void HttpConnection::process(net::TcpConnection& conn, net::Buffer& input) {
   // After the client's FIN every complete request already buffered is answered (RFC 9112
   // 9.6: a half-close ends only the client's side); then close, as a partial request left
   // over can never complete.
-  if (peer_closed_ && !waiting_for_drain_ &&
+  bool exchanging = phase_ == Phase::kExchange || phase_ == Phase::kTunnel;
+  if (peer_closed_ && !waiting_for_drain_ && !exchanging &&
       (phase_ != Phase::kIdle || input.readable_bytes() == 0)) {
     phase_ = Phase::kClosing;
     conn.close();
@@ -251,20 +282,50 @@ void HttpConnection::handle_request(net::TcpConnection& conn, std::string_view b
   write_response(conn, response, head_only, keep_alive, head_.version);
   log_access(response.status(), head_only ? 0 : response.body_size(), &request);
   if (streaming && phase_ != Phase::kClosing) {
-    stream_ = response.stream();
-    stream_chunked_ = head_.version == Version::kHttp11;
-    stream_keep_alive_ = keep_alive;
-    // The request is answered: its header and body timeouts no longer apply (a long stream
-    // is bounded by the send timeout instead).
-    phase_ = Phase::kIdle;
-    waiting_for_drain_ = true;  // no pipelined request is answered before the stream ends
-    // Paused, so that resume_reading() at the end of the stream redelivers the pipelined
-    // requests already buffered (it does nothing for a connection that is not paused).
-    conn.pause_reading();
-    pump_stream(conn);
+    begin_stream(conn, response, head_.version, keep_alive);
     return;
   }
   finish_exchange(conn, keep_alive);
+}
+
+void HttpConnection::begin_stream(net::TcpConnection& conn, const Response& response,
+                                  Version version, bool keep_alive) {
+  stream_ = response.stream();
+  stream_chunked_ = version == Version::kHttp11;
+  stream_keep_alive_ = keep_alive;
+  // The request is answered: its header and body timeouts no longer apply (a long stream
+  // is bounded by the send timeout instead).
+  phase_ = Phase::kIdle;
+  waiting_for_drain_ = true;  // no pipelined request is answered before the stream ends
+  // Paused, so that resume_reading() at the end of the stream redelivers the pipelined
+  // requests already buffered (it does nothing for a connection that is not paused).
+  conn.pause_reading();
+  pump_stream(conn);
+}
+
+void HttpConnection::write_tunnel_head(const Response& response) {
+  // RFC 9110 9.3.6 / 15.2.2: a 2xx to CONNECT and a 101 carry no body framing; the bytes after
+  // the empty line belong to the tunnel.
+  append_status_line(out_, response.status());
+  if (!config_.server_header.empty() && !response.headers().contains("Server")) {
+    out_ += "Server: ";
+    out_ += config_.server_header;
+    out_ += "\r\n";
+  }
+  out_ += "Date: ";
+  out_ += current_http_date();
+  out_ += "\r\n";
+  for (const auto& f : response.headers().fields()) {
+    if (iequals(f.name, "Content-Length") || iequals(f.name, "Transfer-Encoding") ||
+        iequals(f.name, "Date")) {
+      continue;
+    }
+    out_ += f.name;
+    out_ += ": ";
+    out_ += f.value;
+    out_ += "\r\n";
+  }
+  out_ += "\r\n";
 }
 
 void HttpConnection::answer_trace(Response& response) const {
@@ -293,7 +354,8 @@ void HttpConnection::answer_trace(Response& response) const {
 }
 
 void HttpConnection::write_response(net::TcpConnection& conn, const Response& response,
-                                    bool head_only, bool keep_alive, Version version) {
+                                    bool head_only, bool keep_alive, Version version,
+                                    bool chunked) {
   Status status = response.status();
   bool no_body = status_forbids_body(status);
   out_.reserve(out_.size() + 512);
@@ -313,7 +375,7 @@ void HttpConnection::write_response(net::TcpConnection& conn, const Response& re
     out_ += f.value;
     out_ += "\r\n";
   }
-  if (response.stream() && !no_body) {
+  if ((response.stream() || chunked) && !no_body) {
     if (version == Version::kHttp11) out_ += "Transfer-Encoding: chunked\r\n";
   } else if (!no_body) {
     uint64_t length = response.has_declared_length() && response.body().empty()
@@ -401,6 +463,7 @@ void HttpConnection::flush(net::TcpConnection& conn) {
 
 void HttpConnection::fail(net::TcpConnection& conn, Status status) {
   if (phase_ == Phase::kClosing) return;
+  drop_exchange(/*notify_gone=*/true);
   Response response = Response::error(status);
   write_response(conn, response, false, false, Version::kHttp11);
   log_access(status, response.body_size(), nullptr);
@@ -484,6 +547,17 @@ void HttpConnection::on_timer(net::TcpConnection& conn) {
       input_pending_ = false;
       close_after_response(conn);
       return;
+    case Phase::kExchange:
+      // Only a client that stalls while its body is wanted times out here; a handler waiting
+      // on its upstream keeps its own timeouts.
+      if (ex_body_done_ || ex_paused_ || !exchange_ || !exchange_->has_callbacks()) return;
+      if (ex_responded_) {
+        phase_ = Phase::kClosing;
+        drop_exchange(/*notify_gone=*/true);
+        conn.close();
+        return;
+      }
+      [[fallthrough]];
     case Phase::kHead:
     case Phase::kBody:
       LOG_DEBUG("conn %llu %s: request timeout",
@@ -491,11 +565,19 @@ void HttpConnection::on_timer(net::TcpConnection& conn) {
                 info_.peer.to_string().c_str());
       fail(conn, Status::kRequestTimeout);
       return;
+    case Phase::kTunnel:
     case Phase::kClosing: return;
   }
 }
 
 void HttpConnection::on_write_complete(net::TcpConnection& conn) {
+  if (ex_want_drain_ && exchange_) {
+    ex_want_drain_ = false;
+    std::shared_ptr<HttpExchange> ex = exchange_;
+    if (ex->callbacks().on_client_drain) ex->callbacks().on_client_drain();
+    after_exchange_call(conn);
+    return;
+  }
   if (stream_) {
     pump_stream(conn);
     // A stream that ended here left its last piece and final chunk in out_: unlike on_data,
@@ -516,6 +598,25 @@ void HttpConnection::on_write_complete(net::TcpConnection& conn) {
 void HttpConnection::on_peer_half_closed(net::TcpConnection& conn) {
   peer_closed_ = true;
   if (phase_ == Phase::kClosing) return;
+  if (phase_ == Phase::kTunnel) {
+    // Half-close passes through: the handler ends its upstream's sending side in turn, after
+    // the bytes still held back by backpressure.
+    tunnel_eof_pending_ = true;
+    if (conn.input_bytes() == 0 && !ex_paused_ && exchange_ && exchange_->has_callbacks()) {
+      tunnel_eof_pending_ = false;
+      deliver_body_end(conn);
+    }
+    return;
+  }
+  if (phase_ == Phase::kExchange) {
+    // The response still goes out (closed after it), and a body whose bytes are all buffered
+    // can still complete.
+    if (ex_body_done_ || conn.input_bytes() > 0) return;
+    phase_ = Phase::kClosing;  // the body can never complete
+    drop_exchange(/*notify_gone=*/true);
+    conn.close();
+    return;
+  }
   if (phase_ == Phase::kHead || phase_ == Phase::kBody) {
     // The request can never complete.
     phase_ = Phase::kClosing;
@@ -543,13 +644,15 @@ void HttpConnection::on_idle_timeout(net::TcpConnection& conn) {
 
 void HttpConnection::close_when_idle(net::TcpConnection& conn) {
   close_requested_ = true;
+  if (phase_ == Phase::kTunnel) return;  // ends with its peers (or the grace period)
   if (phase_ == Phase::kIdle && !waiting_for_drain_) {
     phase_ = Phase::kClosing;
     conn.close();
   }
 }
 
-void HttpConnection::log_access(Status status, uint64_t body_bytes, const Request* request) {
+void HttpConnection::log_access(Status status, uint64_t body_bytes, const Request* request,
+                                std::string_view note) {
   const auto& sink = config_.options->access_log;
   if (!sink) return;
   AccessLogEntry e;
@@ -559,6 +662,7 @@ void HttpConnection::log_access(Status status, uint64_t body_bytes, const Reques
   e.start_unix_ms = request_start_unix_ms_ ? request_start_unix_ms_ : unix_ms();
   e.duration_us = request_start_us_ ? steady_us() - request_start_us_ : 0;
   e.peer = &info_.peer;
+  e.note = note;
   sink(e);
 }
 

@@ -4,9 +4,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "portico/http/chunked.h"
+#include "portico/http/exchange.h"
 #include "portico/http/parser.h"
 #include "portico/http/request.h"
 #include "portico/http/response.h"
@@ -23,28 +26,69 @@ struct ConnectionConfig {
   std::function<void(const Request&, Response&)> dispatch;
   // Set when the server is stopping: finish the current response, then close.
   const std::atomic<bool>* stopping = nullptr;
+  // Requests (head only) that go to an asynchronous handler instead of dispatch; may be empty.
+  std::function<const AsyncHandler*(const Request&)> find_async;
 };
+
+class HttpExchange;
 
 class HttpConnection final : public net::ConnectionHandler {
  public:
   HttpConnection(const ConnectionConfig& config, net::TcpConnection& conn);
+  ~HttpConnection() override;
 
   void on_connected(net::TcpConnection& conn) override;
   void on_data(net::TcpConnection& conn, net::Buffer& input) override;
   void on_write_complete(net::TcpConnection& conn) override;
   void on_peer_half_closed(net::TcpConnection& conn) override;
   void on_idle_timeout(net::TcpConnection& conn) override;
+  void on_closed(net::TcpConnection& conn) override;
 
   // Server shutdown: close now if idle, else after the response in progress.
   void close_when_idle(net::TcpConnection& conn);
 
  private:
   enum class Phase : uint8_t {
-    kIdle,     // between requests: keep-alive timeout runs
-    kHead,     // some bytes of a head: header timeout runs
-    kBody,     // head done, body incomplete: body idle timeout runs
-    kClosing,  // a final response is queued; input is discarded
+    kIdle,      // between requests: keep-alive timeout runs
+    kHead,      // some bytes of a head: header timeout runs
+    kBody,      // head done, body incomplete: body idle timeout runs
+    kExchange,  // an asynchronous handler has the request (its body may still be arriving)
+    kTunnel,    // after upgrade(): raw bytes both ways
+    kClosing,   // a final response is queued; input is discarded
   };
+  friend class HttpExchange;
+
+  // --- Asynchronous exchanges (http_connection_exchange.cpp) ---------------------------------
+  // Head complete: hands the request to an asynchronous handler if one takes it.
+  bool start_exchange(net::TcpConnection& conn, net::Buffer& input);
+  // Delivers body (or tunnel) bytes to the exchange's consumer.
+  void feed_exchange(net::TcpConnection& conn, net::Buffer& input);
+  void deliver_body_end(net::TcpConnection& conn);
+  bool exchange_keep_alive(const Response& response) const;
+  void complete_exchange(net::TcpConnection& conn, bool keep_alive);
+  // Cuts the link to the exchange; tells its handler when the client is gone.
+  void drop_exchange(bool notify_gone);
+  void after_exchange_call(net::TcpConnection& conn);
+  void ex_set_callbacks(net::TcpConnection& conn);
+  void ex_resume_input(net::TcpConnection& conn);
+  void ex_respond(net::TcpConnection& conn, Response response);
+  void ex_send_head(net::TcpConnection& conn, const Response& head,
+                    std::optional<uint64_t> content_length);
+  bool ex_send_body(net::TcpConnection& conn, std::string_view data);
+  void ex_end_body(net::TcpConnection& conn);
+  void ex_abort(net::TcpConnection& conn);
+  void ex_upgrade(net::TcpConnection& conn, const Response& response);
+  void ex_close_tunnel(net::TcpConnection& conn);
+  void write_tunnel_head(const Response& response);
+  // Runs deliver steps that cannot run inside the handler's own call (on the next loop turn).
+  void poke_exchange_soon(net::TcpConnection& conn);
+  void log_tunnel();
+  // Starts sending a pulled response stream (BodySource) after its head.
+  void begin_stream(net::TcpConnection& conn, const Response& response, Version version,
+                    bool keep_alive);
+  const RequestLimits& parse_limits() const {
+    return config_.find_async ? streamed_limits_ : limits_;
+  }
 
   // One pass over the buffered input; returns when it needs more bytes, must
   // wait for the client to read, or the connection is closing.
@@ -57,8 +101,9 @@ class HttpConnection final : public net::ConnectionHandler {
   void stabilize_head(net::Buffer& input);
   void handle_request(net::TcpConnection& conn, std::string_view body);
   void answer_trace(Response& response) const;
+  // chunked: the body follows in chunks (a pushed body of unknown length).
   void write_response(net::TcpConnection& conn, const Response& response, bool head_only,
-                      bool keep_alive, Version version);
+                      bool keep_alive, Version version, bool chunked = false);
   void flush(net::TcpConnection& conn);
   // Pulls from the streaming body while the output queue has room.
   void pump_stream(net::TcpConnection& conn);
@@ -70,7 +115,8 @@ class HttpConnection final : public net::ConnectionHandler {
   void close_after_response(net::TcpConnection& conn);
   void arm_timer(net::TcpConnection& conn, uint32_t timeout_ms);
   void on_timer(net::TcpConnection& conn);
-  void log_access(Status status, uint64_t body_bytes, const Request* request);
+  void log_access(Status status, uint64_t body_bytes, const Request* request,
+                  std::string_view note = {});
 
   const ConnectionConfig& config_;
   const RequestLimits& limits_;
@@ -98,6 +144,29 @@ class HttpConnection final : public net::ConnectionHandler {
   bool timer_armed_ = false;
   int64_t request_start_unix_ms_ = 0;
   int64_t request_start_us_ = 0;
+
+  // Asynchronous exchange state.
+  RequestLimits streamed_limits_;  // limits_ with the streamed body limit, to parse heads
+  int process_depth_ = 0;          // inside process(): it flushes and goes on by itself
+  std::shared_ptr<HttpExchange> exchange_;
+  bool ex_body_done_ = false;   // the request body is complete (or there is none)
+  bool ex_paused_ = false;      // the consumer asked to stop reading the client
+  bool ex_responded_ = false;   // a response head was written
+  bool ex_want_drain_ = false;  // send_body() said wait: on_client_drain when drained
+  bool ex_pushing_ = false;     // between send_head() and end_body()
+  bool push_chunked_ = false;
+  bool push_no_body_ = false;
+  bool push_has_length_ = false;
+  bool push_keep_alive_ = false;
+  uint64_t push_remaining_ = 0;
+  uint64_t push_bytes_ = 0;
+  Status push_status_ = Status::kOk;
+  bool tunnel_client_ended_ = false;
+  bool tunnel_server_ended_ = false;
+  bool tunnel_eof_pending_ = false;  // the client's FIN came with bytes not yet delivered
+  bool ex_end_delivered_ = false;    // on_client_end was called
+  bool ex_expect_continue_ = false;  // the client waits for 100 Continue before its body
+  bool tunnel_logged_ = false;
 };
 
 }  // namespace portico::http

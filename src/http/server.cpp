@@ -73,6 +73,11 @@ void Server::start() {
       router_.dispatch(req, res);
     }
   };
+  if (async_lookup_) {
+    state->config.find_async = async_lookup_;
+  } else if (!handler_ && router_.has_async()) {
+    state->config.find_async = [this](const Request& req) { return router_.find_async(req); };
+  }
 
   std::vector<Listener> all = options_.listeners;
   for (const auto& spec : options_.listen)

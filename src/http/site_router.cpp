@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "portico/base/log.h"
 #include "portico/http/http_date.h"
 #include "portico/http/path.h"
 
@@ -85,6 +86,17 @@ bool cacheable_status(Status s) {
   return (c >= 200 && c < 300) || c == 304;
 }
 
+// The route's header edits and caching fields, after its action answered.
+void apply_route_fields(const Route& route, Response& res) {
+  apply_edits(route.headers, res);
+  if (!route.cache_control.empty() && cacheable_status(res.status())) {
+    res.set_header("Cache-Control", route.cache_control);
+    if (route.expires_secs) {
+      res.set_header("Expires", format_http_date(std::time(nullptr) + *route.expires_secs).view());
+    }
+  }
+}
+
 // "/" + relative + "/" when the URL named a directory.
 std::string routing_path(const PathResult& p) {
   std::string out = "/";
@@ -127,12 +139,15 @@ struct SiteRouter::Impl {
     std::vector<RouteGroup> groups;
     IndexMap exact;   // path -> group
     IndexMap prefix;  // path -> group
+    // Per route: its AsyncHandler wrapped to apply the response fields (empty for others).
+    std::vector<AsyncHandler> async;
   };
   std::vector<SiteEntry> sites;
   IndexMap exact_hosts;     // "example.test" -> site
   IndexMap wildcard_hosts;  // ".example.test" -> site
   std::optional<size_t> default_site;
   SiteRouterOptions options;
+  bool has_async = false;  // some route runs an AsyncHandler
 
   const RouteGroup* find_group(const SiteEntry& s, std::string_view path,
                                std::string_view* rest) const;
@@ -184,6 +199,25 @@ SiteRouter::SiteRouter(std::vector<Site> sites, SiteRouterOptions options) {
       if (all_listed) g.allow = allow_value(rs);
     }
     impl->sites.push_back(std::move(entry));
+  }
+  // Now that the sites have their final addresses, wrap the asynchronous routes.
+  for (Impl::SiteEntry& entry : impl->sites) {
+    entry.async.resize(entry.site.routes.size());
+    for (size_t ri = 0; ri < entry.site.routes.size(); ++ri) {
+      const Route* route = &entry.site.routes[ri];
+      const auto* inner = std::get_if<AsyncHandler>(&route->action);
+      if (!inner) continue;
+      impl->has_async = true;
+      const Site* site = &entry.site;
+      entry.async[ri] = [site, route, inner](std::shared_ptr<Exchange> ex) {
+        Exchange* raw = ex.get();  // the filter is owned by the exchange: no cycle
+        ex->set_response_filter([site, route, raw](Response& res) {
+          apply_site_fields(*site, raw->request(), res);
+          apply_route_fields(*route, res);
+        });
+        (*inner)(std::move(ex));
+      };
+    }
   }
   impl_ = std::move(impl);
 }
@@ -333,16 +367,47 @@ void SiteRouter::dispatch(const Request& req, Response& res) const {
   } else if (const auto* fixed = std::get_if<FixedResponse>(&route->action)) {
     res = Response(fixed->status);
     if (!status_forbids_body(fixed->status)) res.set_body(fixed->body, fixed->content_type);
+  } else if (std::holds_alternative<AsyncHandler>(route->action)) {
+    // Only reachable when a program calls dispatch() without find_async() first.
+    LOG_ERROR("route %s is asynchronous: dispatch() cannot answer it", route->path.c_str());
+    res = Response::error(Status::kInternalServerError);
   }
 
   apply_site_fields(*site, req, res);
-  apply_edits(route->headers, res);
-  if (!route->cache_control.empty() && cacheable_status(res.status())) {
-    res.set_header("Cache-Control", route->cache_control);
-    if (route->expires_secs) {
-      res.set_header("Expires", format_http_date(std::time(nullptr) + *route->expires_secs).view());
+  apply_route_fields(*route, res);
+}
+
+const AsyncHandler* SiteRouter::find_async(const Request& req) const {
+  const Impl& im = *impl_;
+  if (!im.has_async) return nullptr;
+  std::string hostname = normalize_host(req.host());
+  const Impl::SiteEntry* entry = im.find_entry(hostname);
+  if (!entry) return nullptr;
+  const Site* site = &entry->site;
+  bool to_https = site->https_redirect && !req.is_secure() &&
+                  !req.path().starts_with(kAcmeChallengePrefix) &&
+                  !(hostname.empty() && site->canonical_host.empty());
+  bool to_canonical =
+      !site->canonical_host.empty() && !hostname.empty() && hostname != site->canonical_host;
+  if (to_https || to_canonical || req.path() == "*") return nullptr;
+  PathResult normalized = normalize_request_path(req.path(), PathOptions{true, true});
+  if (!normalized) return nullptr;
+  std::string path = routing_path(normalized);
+  std::string_view rest;
+  const RouteGroup* group = im.find_group(*entry, path, &rest);
+  if (!group) return nullptr;
+  for (size_t ri : group->routes) {
+    const Route& route = site->routes[ri];
+    if (!allows(route, req.method())) continue;
+    if (!entry->async[ri]) return nullptr;
+    // A declared body over the route's limit: dispatch() answers 413.
+    if (route.max_body_bytes && req.head().body == BodyKind::kContentLength &&
+        req.head().content_length > *route.max_body_bytes) {
+      return nullptr;
     }
+    return &entry->async[ri];
   }
+  return nullptr;
 }
 
 }  // namespace portico::http

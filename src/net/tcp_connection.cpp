@@ -145,7 +145,17 @@ void TcpConnection::handle_event(uint32_t events) {
 
 void TcpConnection::handle_read() {
   if (state_ == State::kClosed || state_ == State::kConnecting) return;
-  if (peer_closed_) return;
+  if (peer_closed_) {
+    // Nothing more will arrive, but input held back while reading was paused is still owed to
+    // the handler (pipelined requests behind backpressure, tunnel bytes after the peer's FIN).
+    if (redeliver_input_ && !reading_paused_ && !close_requested_ && !lingering_ &&
+        !input_.empty()) {
+      redeliver_input_ = false;
+      call_handler([this](ConnectionHandler& h) { h.on_data(*this, input_); });
+    }
+    redeliver_input_ = false;
+    return;
+  }
   bool discarding = close_requested_ || lingering_;
   if (reading_paused_ && !discarding) return;
 

@@ -34,6 +34,7 @@ enum Var : int {
   kConnectionRequests,
   kHttpReferer,
   kHttpUserAgent,
+  kNote,
 };
 
 const char kHex[] = "0123456789abcdef";
@@ -188,6 +189,10 @@ void append_json_line(std::string& out, const http::AccessLogEntry& e) {
   append_json_string(out, header_of(e, "User-Agent"));
   out += ",\"scheme\":";
   append_json_string(out, r ? r->scheme() : std::string_view("http"));
+  if (!e.note.empty()) {
+    out += ",\"note\":";
+    append_json_string(out, e.note);
+  }
   out += "}\n";
 }
 
@@ -215,7 +220,8 @@ const std::vector<std::string_view>& AccessLogTemplate::variable_names() {
                                                       "connection",
                                                       "connection_requests",
                                                       "http_referer",
-                                                      "http_user_agent"};
+                                                      "http_user_agent",
+                                                      "note"};
   return names;
 }
 
@@ -322,6 +328,7 @@ void AccessLogTemplate::append(std::string& out, const http::AccessLogEntry& e) 
         break;
       case kHttpReferer: append_escaped(out, header_of(e, "Referer")); break;
       case kHttpUserAgent: append_escaped(out, header_of(e, "User-Agent")); break;
+      case kNote: append_escaped(out, e.note.empty() ? std::string_view("-") : e.note); break;
     }
   }
   out += '\n';

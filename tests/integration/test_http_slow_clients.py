@@ -221,9 +221,6 @@ def test_client_that_sends_but_never_reads_cannot_grow_server_memory(serve, targ
     sock.close()
 
 
-@pytest.mark.xfail(strict=True, reason="open net-layer bug: after the client's FIN, pipelined requests held "
-                   "back by backpressure are never redelivered (TcpConnection::handle_read "
-                   "returns early once peer_closed_)")
 def test_half_close_with_more_pipelined_output_than_the_high_water_mark(serve):
     server = serve("--keepalive-timeout", "3s", "--event-backend", "epoll", threads=1)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -25,6 +25,9 @@ struct RequestLimits {
   // Decoded body (Content-Length value, or the sum of chunk sizes). Larger -> 413 Content Too
   // Large; a Content-Length over the limit is refused before any body byte is read.
   uint64_t max_body_bytes = uint64_t{1024} * 1024;
+  // The body of a request an asynchronous handler streams (a proxied upload): it never sits in
+  // memory whole, so it may be larger than max_body_bytes. Larger -> 413. Default: no limit.
+  uint64_t max_streamed_body_bytes = UINT64_MAX;
   // One chunk-size line: hex size, whitespace and chunk extensions (which are skipped), without
   // its CRLF. Longer -> 400.
   uint32_t max_chunk_line_bytes = 4 * 1024;

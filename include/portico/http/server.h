@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "portico/http/exchange.h"
 #include "portico/http/request_limits.h"
 #include "portico/http/router.h"
 #include "portico/net/event_loop.h"
@@ -31,6 +32,9 @@ struct AccessLogEntry {
   int64_t start_unix_ms = 0;  // when the request's first byte was handled
   int64_t duration_us = 0;    // head complete to response queued
   const net::InetAddress* peer = nullptr;
+  // Set by asynchronous handlers (Exchange::set_log_note): e.g. which upstream answered and why
+  // it failed. Empty otherwise.
+  std::string_view note;
 };
 using AccessLogSink = std::function<void(const AccessLogEntry&)>;
 
@@ -69,6 +73,10 @@ class Server {
   Router& router() { return router_; }
   // Replaces routing by one handler for every request.
   void set_handler(Handler handler) { handler_ = std::move(handler); }
+  // With set_handler(): which requests go to an asynchronous handler instead (called with the
+  // head only; e.g. SiteRouter::find_async). Without set_handler(), router()'s async routes.
+  using AsyncLookup = std::function<const AsyncHandler*(const Request&)>;
+  void set_async_lookup(AsyncLookup lookup) { async_lookup_ = std::move(lookup); }
 
   // Binds every listener and starts the worker threads. Throws std::system_error
   // (or std::invalid_argument for an unparsable address) naming the address.
@@ -104,6 +112,7 @@ class Server {
   ServerOptions options_;
   Router router_;
   Handler handler_;
+  AsyncLookup async_lookup_;
   std::unique_ptr<State> state_;
 };
 

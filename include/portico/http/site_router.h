@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "portico/http/exchange.h"
 #include "portico/http/headers.h"
 #include "portico/http/method.h"
 #include "portico/http/redirect_template.h"
@@ -60,7 +61,8 @@ struct Route {
   // Allowed methods; empty: the action decides. GET allows HEAD too (RFC 9110 9.1). Others get
   // 405 with Allow; OPTIONS gets 204 with Allow.
   std::vector<Method> methods;
-  std::variant<Handler, RedirectAction, FixedResponse> action;
+  // An AsyncHandler (a proxy) takes the request at the end of its head and streams the body.
+  std::variant<Handler, RedirectAction, FixedResponse, AsyncHandler> action;
   HeaderEdits headers;
   // Cache-Control (and Expires = now + expires_secs) for 2xx and 304 responses; empty: none.
   std::string cache_control;
@@ -104,6 +106,10 @@ class SiteRouter {
 
   void dispatch(const Request& request, Response& response) const;
   void operator()(const Request& request, Response& response) const { dispatch(request, response); }
+  // For a request (head only) whose route runs an AsyncHandler: that handler, wrapped to apply
+  // the site's and route's response fields. nullptr when dispatch() answers the request
+  // instead (a redirect, 404, 405, or a synchronous route). Give it to Server::set_async_lookup.
+  const AsyncHandler* find_async(const Request& request) const;
 
   // The site for a Host value (port and case ignored), or nullptr.
   const Site* find_site(std::string_view host) const;

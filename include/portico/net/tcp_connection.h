@@ -105,6 +105,8 @@ class TcpConnection {
   // Memory and file bytes not yet handed to the kernel.
   size_t queued_bytes() const { return output_.total_bytes(); }
   size_t queued_memory_bytes() const { return output_.memory_bytes(); }
+  // Received bytes the handler has not consumed yet.
+  size_t input_bytes() const { return input_.readable_bytes(); }
 
   const ConnectionLimits& limits() const { return limits_; }
   void set_limits(const ConnectionLimits& limits) { limits_ = limits; }
