@@ -45,7 +45,8 @@ UniqueSslSession ClientSessionCache::take(const std::string& name, int64_t now_u
   UniqueSslSession out;
   while (!entry.sessions.empty()) {
     SSL_SESSION* newest = entry.sessions.back().get();
-    if (expired(newest, now_unix)) {
+    // OpenSSL marks a TLS 1.3 session used by a handshake as no longer resumable.
+    if (expired(newest, now_unix) || SSL_SESSION_is_resumable(newest) != 1) {
       entry.sessions.pop_back();
       --count_;
       continue;

@@ -26,9 +26,9 @@ using UniqueSslSession = std::unique_ptr<SSL_SESSION, SslSessionFree>;
 //
 // Sessions are kept by the name the client asked for (its SNI / verified name): a session
 // verified for one name is never offered to another. TLS 1.3 tickets are used once (RFC 8446
-// C.4: reuse lets an observer link connections); TLS 1.2 sessions may be offered repeatedly.
-// Each name keeps its newest kSessionsPerName sessions; the least recently stored names are
-// dropped beyond max_names.
+// C.4: reuse lets an observer link connections; OpenSSL enforces it by marking a used session
+// not resumable); TLS 1.2 sessions are offered repeatedly. Each name keeps its newest
+// kSessionsPerName sessions; the least recently stored names are dropped beyond max_names.
 //
 // Thread-safe (a mutex, taken when a handshake starts and when a session arrives).
 class ClientSessionCache {

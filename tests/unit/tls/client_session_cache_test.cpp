@@ -29,11 +29,17 @@ UniqueSslSession make_session(int version, long time_s = 0, long timeout_s = 360
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
-TEST(ClientSessionCacheTest, Tls13SessionsAreTakenOnce) {
+TEST(ClientSessionCacheTest, Tls13SessionsAreTakenOnceNewestFirst) {
   ClientSessionCache cache(8);
-  cache.put("a.test", make_session(TLS1_3_VERSION));
-  EXPECT_EQ(cache.sessions(), 1u);
-  EXPECT_NE(cache.take("a.test", now()), nullptr);
+  UniqueSslSession older = make_session(TLS1_3_VERSION);
+  UniqueSslSession newer = make_session(TLS1_3_VERSION);
+  SSL_SESSION* older_ptr = older.get();
+  SSL_SESSION* newer_ptr = newer.get();
+  cache.put("a.test", std::move(older));
+  cache.put("a.test", std::move(newer));
+  EXPECT_EQ(cache.sessions(), 2u);
+  EXPECT_EQ(cache.take("a.test", now()).get(), newer_ptr);
+  EXPECT_EQ(cache.take("a.test", now()).get(), older_ptr);
   EXPECT_EQ(cache.take("a.test", now()), nullptr);
   EXPECT_EQ(cache.names(), 0u);
 }
