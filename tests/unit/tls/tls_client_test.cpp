@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "portico/net/event_loop.h"
 #include "portico/net/tcp_client.h"
@@ -430,6 +433,94 @@ TEST_F(TlsClientTest, ServerClosingDuringTheHandshakeIsReported) {
   Outcome out = exchange_with(ctx->transport_factory(), "x", rude.listen_address());
   EXPECT_FALSE(out.connected);
   EXPECT_EQ(out.failure, "connection closed during the TLS handshake");
+}
+
+TEST_F(TlsClientTest, SilentUpstreamIsCutByTheIdleTimeoutWithoutATlsReason) {
+  // Accepts TCP, never answers the ClientHello.
+  net::TcpServer silent(&loop_, {}, InetAddress::loopback(0));
+  silent.set_handler_factory([](TcpConnection&) {
+    auto h = std::make_unique<FnHandler>();
+    h->data = [](TcpConnection&, Buffer&) {};  // keeps the ClientHello unanswered
+    return h;
+  });
+  silent.start();
+  auto ctx = TlsClientContext::create(options("upstream.test"));
+  Outcome out;
+  net::TcpClient client(&loop_, silent.listen_address());
+  client.set_transport_factory(ctx->transport_factory());
+  client.set_handler_factory([&](TcpConnection& conn) {
+    conn.set_idle_timeout(50ms);  // the handshake deadline
+    auto h = std::make_unique<FnHandler>();
+    h->connected = [&](TcpConnection&) { out.connected = true; };
+    h->closed = [&](TcpConnection& c) {
+      out.closed = true;
+      out.failure = tls_failure_reason(c.transport());
+      loop_.quit();
+    };
+    return h;
+  });
+  net::TimerId safety = loop_.run_after(std::chrono::milliseconds(net::testing::kSafetyTimeoutMs),
+                                        [this] { loop_.quit(); });
+  client.connect();
+  loop_.run();
+  loop_.cancel(safety);
+  EXPECT_FALSE(out.connected);
+  EXPECT_TRUE(out.closed);
+  EXPECT_EQ(out.failure, "");  // a timeout: the proxy answers 504, not a TLS 502
+}
+
+TEST_F(TlsClientTest, OneContextServesSeveralLoopsAtOnce) {
+  // The server runs on this thread's loop; each client thread has its own loop, all sharing
+  // one context and its session cache.
+  start_server();
+  InetAddress address = server_->listen_address();
+  auto ctx = TlsClientContext::create(options("upstream.test"));
+  constexpr int kThreads = 3;
+  constexpr int kConnectionsEach = 4;
+  std::atomic<int> ok{0};
+  std::atomic<int> resumed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      EventLoop loop;
+      for (int i = 0; i < kConnectionsEach; ++i) {
+        std::string payload = "thread " + std::to_string(t) + " connection " + std::to_string(i);
+        std::string received;
+        bool reused = false;
+        net::TcpClient client(&loop, address);
+        client.set_transport_factory(ctx->transport_factory());
+        client.set_handler_factory([&](TcpConnection&) {
+          auto h = std::make_unique<FnHandler>();
+          h->connected = [&](TcpConnection& c) {
+            reused = tls_session_reused(c.transport());
+            c.send(payload);
+          };
+          h->data = [&](TcpConnection& c, Buffer& in) {
+            received += in.retrieve_all_as_string();
+            if (received.size() >= payload.size()) c.close();
+          };
+          h->closed = [&](TcpConnection&) { loop.quit(); };
+          return h;
+        });
+        client.set_on_failure([&](int) { loop.quit(); });
+        net::TimerId safety = loop.run_after(
+            std::chrono::milliseconds(net::testing::kSafetyTimeoutMs), [&] { loop.quit(); });
+        client.connect();
+        loop.run();
+        loop.cancel(safety);
+        if (received == payload) ++ok;
+        if (reused) ++resumed;
+      }
+    });
+  }
+  std::thread joiner([&] {
+    for (auto& th : threads) th.join();
+    loop_.quit();
+  });
+  loop_.run();
+  joiner.join();
+  EXPECT_EQ(ok.load(), kThreads * kConnectionsEach);
+  EXPECT_GT(resumed.load(), 0);
 }
 
 TEST(TlsClientOptionsTest, VerificationWithoutANameIsAStartupError) {
