@@ -64,7 +64,8 @@ class TlsClientContext {
 
   // A client transport over the connected socket fd for options().server_name, or for
   // server_name when given (e.g. a per-request name; sessions are cached per name). Null if
-  // OpenSSL cannot allocate or server_name is not a valid host name or IP literal.
+  // OpenSSL cannot allocate or server_name is not a valid host name or IP literal (TcpClient
+  // then closes the socket and counts the attempt as failed with EPROTO).
   std::unique_ptr<net::Transport> make_transport(int fd) const;
   std::unique_ptr<net::Transport> make_transport(int fd, std::string_view server_name) const;
   // For TcpClient::set_transport_factory (keeps this context alive).
@@ -89,9 +90,11 @@ class TlsClientContext {
 //   "connection closed during the TLS handshake"
 //   "TLS connection failed: tlsv13 alert certificate required" (TLS 1.3 rejects a client
 //    certificate after the client's handshake completed: the first read fails)
-// Empty when the transport is not TLS or did not fail (a reset or a timeout is the
-// connection's errno, not a TLS reason). Call it from the handler's on_closed:
-// conn.transport() is still valid there.
+//   "TLS handshake failed: Connection reset by peer" (a socket error during the handshake)
+// Empty when the transport is not TLS or TLS did not fail: a timeout (the idle timeout aborts
+// a stalled handshake) or a socket error after the handshake is the connection's business,
+// not a TLS reason. Call it from the handler's on_closed: conn.transport() is still valid
+// there.
 std::string tls_failure_reason(const net::Transport& transport);
 
 // True when the transport's handshake resumed a cached session (abbreviated handshake).
