@@ -90,9 +90,8 @@ class TlsClientContext {
 //   "connection closed during the TLS handshake"
 //   "TLS connection failed: tlsv13 alert certificate required" (TLS 1.3 rejects a client
 //    certificate after the client's handshake completed: the first read fails)
-//   "TLS handshake failed: Connection reset by peer" (a socket error during the handshake)
 // Empty when the transport is not TLS or TLS did not fail: a timeout (the idle timeout aborts
-// a stalled handshake) or a socket error after the handshake is the connection's business,
+// a stalled handshake) or a reset (the connection sees the socket error before TLS does) is
 // not a TLS reason. Call it from the handler's on_closed: conn.transport() is still valid
 // there.
 std::string tls_failure_reason(const net::Transport& transport);

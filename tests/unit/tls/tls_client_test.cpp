@@ -435,6 +435,22 @@ TEST_F(TlsClientTest, ServerClosingDuringTheHandshakeIsReported) {
   EXPECT_EQ(out.failure, "connection closed during the TLS handshake");
 }
 
+TEST_F(TlsClientTest, ResetDuringTheHandshakeIsNotATlsReason) {
+  net::TcpServer resetting(&loop_, {}, InetAddress::loopback(0));
+  resetting.set_handler_factory([](TcpConnection&) {
+    auto h = std::make_unique<FnHandler>();
+    h->data = [](TcpConnection& c, Buffer&) { c.abort(); };  // RST in answer to ClientHello
+    return h;
+  });
+  resetting.start();
+  auto ctx = TlsClientContext::create(options("upstream.test"));
+  Outcome out = exchange_with(ctx->transport_factory(), "x", resetting.listen_address());
+  EXPECT_FALSE(out.connected);
+  EXPECT_TRUE(out.closed);
+  // The connection sees the socket error (EPOLLERR) before OpenSSL does: no TLS reason.
+  EXPECT_EQ(out.failure, "");
+}
+
 TEST_F(TlsClientTest, SilentUpstreamIsCutByTheIdleTimeoutWithoutATlsReason) {
   // Accepts TCP, never answers the ClientHello.
   net::TcpServer silent(&loop_, {}, InetAddress::loopback(0));
