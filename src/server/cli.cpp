@@ -11,6 +11,8 @@
 #include "server/cert_command.h"
 #include "server/compression_flags.h"
 #include "server/config_commands.h"
+#include "server/passwd_command.h"
+#include "server/proxy_command.h"
 #include "server/serve_command.h"
 
 namespace portico::server {
@@ -95,6 +97,10 @@ int run_cli(int argc, char** argv) {
   add_config_commands(app, config_options);
   CertOptions cert_options;
   add_cert(app, cert_options);
+  PasswdOptions passwd_options;
+  add_passwd(app, passwd_options);
+  ProxyCommandOptions proxy_options;
+  add_proxy_command(app, proxy_options);
 
   // "portico frobnicate": name the unknown subcommand instead of CLI11's generic message.
   if (argc > 1 && argv[1][0] != '-') {
@@ -124,6 +130,8 @@ int run_cli(int argc, char** argv) {
   if (app.got_subcommand("serve")) return run_serve(serve_options);
   if (auto status = run_config_commands(app, config_options)) return *status;
   if (app.got_subcommand("cert")) return run_cert_self_signed(cert_options);
+  if (app.got_subcommand("passwd")) return run_passwd(passwd_options);
+  if (app.got_subcommand("proxy")) return run_proxy(proxy_options);
   return kExitUsage;
 }
 
