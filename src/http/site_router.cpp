@@ -3,6 +3,7 @@
 #include "portico/http/site_router.h"
 
 #include <ctime>
+#include <optional>
 #include <functional>
 #include <stdexcept>
 #include <unordered_map>
@@ -21,6 +22,34 @@ struct StringHash {
 using IndexMap = std::unordered_map<std::string, size_t, StringHash, std::equal_to<>>;
 
 constexpr std::string_view kAcmeChallengePrefix = "/.well-known/acme-challenge/";
+
+// A refusal decided by find_async() for the dispatch() that follows on the same thread, so the
+// check (a rate-limit rejection, a failed login) is counted once. Keyed by the request's head
+// and connection ids: a stale entry (dispatch never ran) cannot match another request.
+struct DeniedRequest {
+  const RequestHead* head = nullptr;
+  uint64_t connection_id = 0;
+  uint32_t request_index = 0;
+  Response response;
+};
+thread_local std::optional<DeniedRequest> t_denied;
+
+bool same_request(const DeniedRequest& d, const Request& req) {
+  return d.head == &req.head() && d.connection_id == req.connection().connection_id &&
+         d.request_index == req.connection().request_index;
+}
+
+// Runs the policy's checks; false when `res` is now the refusal to send.
+bool admit(const AccessPolicy& policy, const TrustedProxies& trusted, const Request& req,
+           Response& res) {
+  if (t_denied && same_request(*t_denied, req)) {
+    res = std::move(t_denied->response);
+    t_denied.reset();
+    return false;
+  }
+  if (policy.empty()) return true;
+  return check_access(policy, req, client_address(req, trusted), res) == AccessVerdict::kAllowed;
+}
 
 // Every route in a group shares path and match; their methods do not overlap.
 struct RouteGroup {
@@ -141,6 +170,8 @@ struct SiteRouter::Impl {
     IndexMap prefix;  // path -> group
     // Per route: its AsyncHandler wrapped to apply the response fields (empty for others).
     std::vector<AsyncHandler> async;
+    // Per route: its access policy with the parts it leaves unset taken from the site.
+    std::vector<AccessPolicy> access;
   };
   std::vector<SiteEntry> sites;
   IndexMap exact_hosts;     // "example.test" -> site
@@ -202,6 +233,9 @@ SiteRouter::SiteRouter(std::vector<Site> sites, SiteRouterOptions options) {
   }
   // Now that the sites have their final addresses, wrap the asynchronous routes.
   for (Impl::SiteEntry& entry : impl->sites) {
+    for (const Route& r : entry.site.routes) {
+      entry.access.push_back(r.access.inherit(entry.site.access));
+    }
     entry.async.resize(entry.site.routes.size());
     for (size_t ri = 0; ri < entry.site.routes.size(); ++ri) {
       const Route* route = &entry.site.routes[ri];
@@ -329,14 +363,26 @@ void SiteRouter::dispatch(const Request& req, Response& res) const {
   std::string path = routing_path(normalized);
   std::string_view rest;
   const RouteGroup* group = im.find_group(*entry, path, &rest);
+  const Route* route = nullptr;
+  size_t route_index = 0;
+  if (group) {
+    for (size_t ri : group->routes) {
+      if (allows(site->routes[ri], req.method())) {
+        route = &site->routes[ri];
+        route_index = ri;
+      }
+    }
+  }
+  // Access before anything about the path is revealed (a denied client gets 403, not 404).
+  const AccessPolicy& policy = route ? entry->access[route_index] : site->access;
+  if (!admit(policy, im.options.trusted_proxies, req, res)) {
+    apply_site_fields(*site, req, res);
+    return;
+  }
   if (!group) {
     res = Response::error(Status::kNotFound);
     apply_site_fields(*site, req, res);
     return;
-  }
-  const Route* route = nullptr;
-  for (size_t ri : group->routes) {
-    if (allows(site->routes[ri], req.method())) route = &site->routes[ri];
   }
   if (!route) {
     res = req.method() == Method::kOptions ? Response(Status::kNoContent)
@@ -404,6 +450,16 @@ const AsyncHandler* SiteRouter::find_async(const Request& req) const {
     if (route.max_body_bytes && req.head().body == BodyKind::kContentLength &&
         req.head().content_length > *route.max_body_bytes) {
       return nullptr;
+    }
+    const AccessPolicy& policy = entry->access[ri];
+    if (!policy.empty()) {
+      Response refusal;
+      const net::IpAddress client = client_address(req, im.options.trusted_proxies);
+      if (check_access(policy, req, client, refusal) != AccessVerdict::kAllowed) {
+        t_denied = DeniedRequest{&req.head(), req.connection().connection_id,
+                                 req.connection().request_index, std::move(refusal)};
+        return nullptr;  // dispatch() sends the refusal
+      }
     }
     return &entry->async[ri];
   }

@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "portico/http/access_policy.h"
+#include "portico/http/client_address.h"
 #include "portico/http/exchange.h"
 #include "portico/http/headers.h"
 #include "portico/http/method.h"
@@ -70,6 +72,8 @@ struct Route {
   // Bodies larger than this get 413. The connection reads at most the server's max_body_bytes,
   // so this can only lower that limit.
   std::optional<uint64_t> max_body_bytes;
+  // Allow/deny (403), rate limit (429), Basic auth (401). Each part left unset is the site's.
+  AccessPolicy access;
 };
 
 struct Site {
@@ -90,11 +94,16 @@ struct Site {
   // Strict-Transport-Security value for responses over TLS (never over plain HTTP, RFC 6797
   // 7.2), e.g. "max-age=31536000; includeSubDomains"; empty: none.
   std::string hsts;
+  // For every request to the site (also 404 and 405 answers); routes may override each part.
+  // Checked after the https and canonical-host redirects (no credentials over plain HTTP).
+  AccessPolicy access;
 };
 
 struct SiteRouterOptions {
   // The answer when no site claims the Host and there is no default site (404 or 421).
   Status unknown_host_status = Status::kMisdirectedRequest;
+  // Whose X-Forwarded-For / Forwarded is believed for the client address the access checks use.
+  TrustedProxies trusted_proxies;
 };
 
 class SiteRouter {
@@ -109,6 +118,9 @@ class SiteRouter {
   // For a request (head only) whose route runs an AsyncHandler: that handler, wrapped to apply
   // the site's and route's response fields. nullptr when dispatch() answers the request
   // instead (a redirect, 404, 405, or a synchronous route). Give it to Server::set_async_lookup.
+  // The route's access policy is checked here: a refused request gets nullptr and the following
+  // dispatch() sends the 401/403/429 decided here (the check is not repeated, so a failed
+  // login or a refused request counts once).
   const AsyncHandler* find_async(const Request& request) const;
 
   // The site for a Host value (port and case ignored), or nullptr.
