@@ -3,8 +3,8 @@
 #include "portico/http/site_router.h"
 
 #include <ctime>
-#include <optional>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 
