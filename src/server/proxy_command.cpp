@@ -167,8 +167,8 @@ int run_proxy(const ProxyCommandOptions& o) {
     server.router().mount_async("/", handler);
     server.start();
     for (const auto& a : server.listen_addresses()) {
-      LOG_INFO("proxying http://%s/ to %zu upstream(s), balance %s", a.to_string().c_str(),
-               popts.upstreams.size(), o.balance.c_str());
+      LOG_INFO("listening on http://%s/ (proxy to %zu upstream(s), balance %s)",
+               a.to_string().c_str(), popts.upstreams.size(), o.balance.c_str());
     }
     server.run();
     LOG_INFO("stopped");
