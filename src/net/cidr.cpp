@@ -124,6 +124,26 @@ std::string IpAddress::to_string() const {
   return buf;
 }
 
+InetAddress IpAddress::to_inet_address(uint16_t port) const {
+  sockaddr_storage ss{};
+  uint32_t len = 0;
+  if (ipv4_) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    sin->sin_addr.s_addr = htonl(static_cast<uint32_t>(lo_));
+    len = sizeof(sockaddr_in);
+  } else {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(port);
+    store_be64(hi_, sin6->sin6_addr.s6_addr);
+    store_be64(lo_, sin6->sin6_addr.s6_addr + 8);
+    len = sizeof(sockaddr_in6);
+  }
+  return *InetAddress::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
+}
+
 // ---- Cidr ----
 
 std::optional<Cidr> Cidr::parse(std::string_view text, std::string* error) {

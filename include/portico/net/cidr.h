@@ -33,6 +33,8 @@ class IpAddress {
 
   // "10.1.2.3" or "2001:db8::1" (RFC 5952 text via inet_ntop).
   std::string to_string() const;
+  // A socket address with this host (IPv4 as AF_INET) and `port`.
+  InetAddress to_inet_address(uint16_t port = 0) const;
 
   friend bool operator==(const IpAddress& a, const IpAddress& b) = default;
 

@@ -55,6 +55,12 @@ TEST(IpAddress, ConvertsSocketAddresses) {
   EXPECT_EQ(IpAddress::ipv4(0x7f000001), ip("127.0.0.1"));
 }
 
+TEST(IpAddress, ConvertsBackToSocketAddresses) {
+  EXPECT_EQ(ip("192.0.2.7").to_inet_address(80).to_string(), "192.0.2.7:80");
+  EXPECT_EQ(ip("2001:db8::7").to_inet_address().to_string(), "[2001:db8::7]:0");
+  EXPECT_EQ(IpAddress::from(ip("::ffff:10.0.0.1").to_inet_address()), ip("10.0.0.1"));
+}
+
 struct CidrCase {
   const char* text;
   const char* canonical;
