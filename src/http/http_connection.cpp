@@ -11,6 +11,7 @@
 #include "http/http_exchange.h"
 #include "portico/base/log.h"
 #include "portico/http/http_date.h"
+#include "portico/http/request_id.h"
 
 namespace portico::http {
 namespace {
@@ -77,6 +78,8 @@ HttpConnection::HttpConnection(const ConnectionConfig& config, net::TcpConnectio
   info_.local = conn.local_address();
   info_.secure = conn.transport().is_secure();
   info_.connection_id = conn.id();
+  accepted_ms_ = conn.loop()->now_ms();
+  if (config_.options->slow_request_ms > 0) accepted_us_ = steady_us();
   streamed_limits_ = limits_;
   streamed_limits_.max_body_bytes =
       std::max(limits_.max_body_bytes, limits_.max_streamed_body_bytes);
@@ -119,6 +122,7 @@ void HttpConnection::process(net::TcpConnection& conn, net::Buffer& input) {
       if (input.readable_bytes() == 0) break;
       phase_ = Phase::kHead;
       if (config_.options->access_log) request_start_unix_ms_ = unix_ms();
+      if (config_.options->slow_request_ms > 0) first_byte_us_ = steady_us();
       arm_timer(conn, limits_.header_timeout_ms);
     }
     if (phase_ == Phase::kHead) {
@@ -133,6 +137,7 @@ void HttpConnection::process(net::TcpConnection& conn, net::Buffer& input) {
       }
       scan_.reset();
       request_start_us_ = steady_us();
+      begin_request_record();
       if (config_.find_async) {
         if (start_exchange(conn, input)) {
           if (phase_ == Phase::kClosing) return;
@@ -356,6 +361,7 @@ void HttpConnection::answer_trace(Response& response) const {
 void HttpConnection::write_response(net::TcpConnection& conn, const Response& response,
                                     bool head_only, bool keep_alive, Version version,
                                     bool chunked) {
+  if (config_.options->slow_request_ms > 0) response_start_us_ = steady_us();
   Status status = response.status();
   bool no_body = status_forbids_body(status);
   out_.reserve(out_.size() + 512);
@@ -574,7 +580,8 @@ void HttpConnection::on_write_complete(net::TcpConnection& conn) {
   if (ex_want_drain_ && exchange_) {
     ex_want_drain_ = false;
     std::shared_ptr<HttpExchange> ex = exchange_;
-    if (ex->callbacks().on_client_drain) ex->callbacks().on_client_drain();
+    auto on_drain = ex->callbacks().on_client_drain;  // a copy: the call may drop the exchange
+    if (on_drain) on_drain();
     after_exchange_call(conn);
     return;
   }
@@ -653,6 +660,7 @@ void HttpConnection::close_when_idle(net::TcpConnection& conn) {
 
 void HttpConnection::log_access(Status status, uint64_t body_bytes, const Request* request,
                                 std::string_view note) {
+  log_if_slow(status, request);
   const auto& sink = config_.options->access_log;
   if (!sink) return;
   AccessLogEntry e;
@@ -664,6 +672,43 @@ void HttpConnection::log_access(Status status, uint64_t body_bytes, const Reques
   e.peer = &info_.peer;
   e.note = note;
   sink(e);
+}
+
+void HttpConnection::begin_request_record() {
+  // The request line, kept for the status page (the head's views die with the input).
+  request_line_.assign(head_.method_token);
+  request_line_ += ' ';
+  request_line_ += head_.target;
+  request_line_ += ' ';
+  request_line_ += to_string(head_.version);
+  const std::string& field = config_.options->request_id_header;
+  std::string_view given = field.empty() ? std::string_view() : head_.header(field);
+  if (valid_request_id(given)) {
+    info_.request_id.assign(given);
+  } else {
+    generate_request_id(info_.connection_id, requests_, info_.request_id);
+  }
+}
+
+void HttpConnection::log_if_slow(Status status, const Request* request) {
+  uint32_t threshold_ms = config_.options->slow_request_ms;
+  if (threshold_ms == 0 || first_byte_us_ == 0) return;
+  int64_t now = steady_us();
+  if (now - first_byte_us_ < int64_t{threshold_ms} * 1000) return;
+  auto ms = [](int64_t us) { return static_cast<double>(us) / 1000.0; };
+  int64_t head = request_start_us_ ? request_start_us_ : now;
+  int64_t response = response_start_us_ >= head ? response_start_us_ : now;
+  // accept -> first byte is the client's own delay (or the keep-alive gap before a later
+  // request); first byte -> head complete is the head's upload; then the handler; then the body.
+  LOG_WARN(
+      "slow request %s conn %llu %s \"%s\" %d: %.1f ms (accept +%.1f ms first byte, "
+      "+%.1f ms head, +%.1f ms response head, +%.1f ms last byte queued; request %u on "
+      "the connection)",
+      request ? info_.request_id.c_str() : "-",
+      static_cast<unsigned long long>(info_.connection_id), info_.peer.to_string().c_str(),
+      request ? request_line_.c_str() : "-", code(status), ms(now - first_byte_us_),
+      ms(first_byte_us_ - accepted_us_), ms(head - first_byte_us_), ms(response - head),
+      ms(now - response), info_.request_index);
 }
 
 }  // namespace portico::http

@@ -31,6 +31,7 @@ struct ConnectionConfig {
 };
 
 class HttpExchange;
+struct ConnectionStatus;  // portico/http/server_status.h
 
 class HttpConnection final : public net::ConnectionHandler {
  public:
@@ -46,6 +47,10 @@ class HttpConnection final : public net::ConnectionHandler {
 
   // Server shutdown: close now if idle, else after the response in progress.
   void close_when_idle(net::TcpConnection& conn);
+
+  // For the status page (loop thread only): phase, age, requests, current request and id.
+  // Defined in server_status.cpp.
+  void describe(const net::TcpConnection& conn, int64_t now_ms, ConnectionStatus& out) const;
 
  private:
   enum class Phase : uint8_t {
@@ -144,6 +149,15 @@ class HttpConnection final : public net::ConnectionHandler {
   bool timer_armed_ = false;
   int64_t request_start_unix_ms_ = 0;
   int64_t request_start_us_ = 0;
+
+  // Observability (issue 10): the request id and line, and timestamps for the slow log.
+  void begin_request_record();  // head complete: id, request line
+  void log_if_slow(Status status, const Request* request);
+  int64_t accepted_ms_ = 0;        // loop time of the accept, for the connection's age
+  int64_t accepted_us_ = 0;        // steady clock, for the slow log
+  int64_t first_byte_us_ = 0;      // the request's first byte (slow log only)
+  int64_t response_start_us_ = 0;  // its response head written (slow log only)
+  std::string request_line_;       // "GET /x HTTP/1.1" of the latest request
 
   // Asynchronous exchange state.
   RequestLimits streamed_limits_;  // limits_ with the streamed body limit, to parse heads

@@ -2,6 +2,7 @@
 // Views point into the connection's buffers and are valid only while the handler runs.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct ConnectionInfo {
   bool secure = false;  // arrived over TLS
   uint64_t connection_id = 0;
   uint32_t request_index = 0;  // 0 for the first request on the connection
+  // The current request's id (request_id.h): from ServerOptions::request_id_header when the
+  // client sent a valid one, else generated.
+  std::string request_id;
 };
 
 class Request {
@@ -48,6 +52,7 @@ class Request {
   const net::InetAddress& peer() const { return info_.peer; }
   const net::InetAddress& local() const { return info_.local; }
   const ConnectionInfo& connection() const { return info_; }
+  std::string_view request_id() const { return info_.request_id; }
   const RequestHead& head() const { return head_; }
 
  private:

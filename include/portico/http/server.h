@@ -60,6 +60,12 @@ struct ServerOptions {
   AccessLogSink access_log;               // called on the worker thread; may be empty
   // Longest time without a byte written to a client that has a response pending.
   uint32_t send_timeout_ms = 60'000;
+  // Request ids (Request::request_id()): taken from this request field when it holds a valid
+  // id (request_id.h), else generated. Empty: always generated.
+  std::string request_id_header = "X-Request-Id";
+  // Requests slower than this, from their first byte to their response's last byte queued, are
+  // logged (warn) with their timing breakdown. 0: off.
+  uint32_t slow_request_ms = 0;
 };
 
 class Server {
