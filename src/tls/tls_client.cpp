@@ -2,7 +2,6 @@
 // with SNI and name verification, session reuse; failure reasons for the proxy.
 #include "portico/tls/tls_client.h"
 
-#include <fcntl.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "portico/base/log.h"
 #include "portico/tls/tls_context.h"
