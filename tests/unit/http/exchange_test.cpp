@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -135,9 +136,14 @@ class ExchangeServer {
       ex->set_callbacks({.on_client_data = [](std::string_view) { return true; },
                          .on_client_gone = [this, ex] { ++gone; }});
     });
-    server_.start();
-    port_ = server_.listen_addresses().front().port();
-    thread_ = std::thread([this] { server_.run(); });
+    // start() and run() on the same thread: the base loop belongs to the thread that made it.
+    std::promise<uint16_t> port;
+    thread_ = std::thread([this, &port] {
+      server_.start();
+      port.set_value(server_.listen_addresses().front().port());
+      server_.run();
+    });
+    port_ = port.get_future().get();
   }
   ~ExchangeServer() {
     server_.stop();
@@ -154,8 +160,10 @@ class ExchangeServer {
   std::thread thread_;
 };
 
-int connect_to(uint16_t port) {
+// rcvbuf: a small receive buffer (set before connecting, so the window scale fits it).
+int connect_to(uint16_t port, int rcvbuf = 0) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
@@ -317,9 +325,7 @@ TEST(Exchange, PushedResponseToHeadHasNoBody) {
 
 TEST(Exchange, LargePushedBodyHonoursBackpressure) {
   ExchangeServer s;
-  int fd = connect_to(s.port());
-  int small = 4096;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  int fd = connect_to(s.port(), 16384);
   send_all(fd, "GET /push/8192 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   std::this_thread::sleep_for(200ms);  // let the server fill the socket and wait
   std::string resp = read_to_eof(fd);
