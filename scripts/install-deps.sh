@@ -14,9 +14,11 @@ test_pkgs=(
   clang libclang-rt-14-dev
   curl python3 python3-pytest python3-requests python3-brotli python3-zstandard
   wrk
+  nginx-light          # a real upstream for the reverse proxy tests
+  chromium chromium-driver  # the status page's browser test
 )
 # testssl.sh: TLS configuration scanner, run by hand against the HTTPS listener (docs/tls.md).
-bench_pkgs=(nginx-light wrk nghttp2-client h2o lighttpd lighttpd-mod-openssl testssl.sh)
+bench_pkgs=(wrk nghttp2-client h2o lighttpd lighttpd-mod-openssl testssl.sh)
 
 want=("${build_pkgs[@]}")
 case "${1:-test}" in
