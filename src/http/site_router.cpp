@@ -258,6 +258,8 @@ SiteRouter::SiteRouter(std::vector<Site> sites, SiteRouterOptions options) {
 
 size_t SiteRouter::site_count() const { return impl_->sites.size(); }
 
+const SiteRouterOptions& SiteRouter::options() const { return impl_->options; }
+
 const SiteRouter::Impl::SiteEntry* SiteRouter::Impl::find_entry(std::string_view name) const {
   if (!name.empty()) {
     if (auto it = exact_hosts.find(name); it != exact_hosts.end()) return &sites[it->second];

@@ -9,7 +9,9 @@
 #include <variant>
 #include <vector>
 
+#include "portico/http/client_address.h"
 #include "portico/http/method.h"
+#include "portico/http/rate_limit.h"
 #include "portico/http/request_limits.h"
 #include "portico/http/site_router.h"
 #include "portico/net/event_loop.h"
@@ -63,6 +65,16 @@ struct RespondConfig {
   std::string content_type = "text/plain; charset=utf-8";
 };
 
+// Access control of a site or a route (docs/access.md): allow/deny rules, a rate limit, Basic
+// auth. What a route leaves unset comes from its site.
+struct AccessConfig {
+  std::vector<std::string> rules;  // "allow CIDR" / "deny CIDR" / "... all", in order; checked
+  std::optional<http::RateLimit> rate_limit;
+  std::string auth_file;  // absolute; empty: no Basic auth
+  std::string auth_realm = "portico";
+  bool empty() const { return rules.empty() && !rate_limit && auth_file.empty(); }
+};
+
 struct RouteConfig {
   std::string path;
   http::PathMatch match = http::PathMatch::kPrefix;
@@ -73,6 +85,7 @@ struct RouteConfig {
   std::string cache_control;
   std::optional<int64_t> expires_secs;
   std::optional<uint64_t> max_body_bytes;
+  AccessConfig access;
   SourcePos pos;
 };
 
@@ -85,6 +98,7 @@ struct SiteConfig {
   uint16_t https_port = 443;
   http::HeaderEdits headers;
   std::string hsts;  // the Strict-Transport-Security value; empty: none
+  AccessConfig access;
   SourcePos pos;
 };
 
@@ -111,6 +125,11 @@ struct ServerSettings {
   std::string user;     // drop to this user after binding; empty: stay
   std::string group;    // and this group; empty: the user's primary group
   std::string pidfile;  // absolute; empty: none
+  // Peers whose X-Forwarded-For (or Forwarded) names the client (docs/access.md); CIDR texts.
+  std::vector<std::string> trusted_proxies;
+  http::ForwardedField trusted_proxy_header = http::ForwardedField::kXForwardedFor;
+  // Open connections one client address may hold per worker thread; 0: no limit.
+  uint32_t max_connections_per_client = 0;
 };
 
 struct Config {

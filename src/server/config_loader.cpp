@@ -20,7 +20,8 @@ const TableSchema kTopSchema{"", {"server", "limits", "log", "listen", "site"}};
 const TableSchema kServerSchema{
     "[server]",
     {"threads", "event_backend", "server_header", "hide_version", "allow_trace", "unknown_host",
-     "shutdown_timeout", "user", "group", "pidfile"}};
+     "shutdown_timeout", "user", "group", "pidfile", "trusted_proxies", "trusted_proxy_header",
+     "max_connections_per_client"}};
 const TableSchema kLimitsSchema{
     "[limits]",
     {"header_timeout", "body_timeout", "keepalive_timeout", "send_timeout", "max_body_size",
@@ -101,6 +102,7 @@ void load_server(const toml::table& t, LoadContext& ctx, ServerSettings& s) {
     if (!why.empty()) r.error("pidfile", "pidfile '" + r.string("pidfile").value() + "': " + why);
     s.pidfile = *v;
   }
+  load_server_access(r, s);  // config_access.cpp
   r.finish();
 }
 

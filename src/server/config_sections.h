@@ -31,6 +31,11 @@ void load_listeners(const toml::node& node, LoadContext& ctx, std::vector<Listen
 // `node` is the value of the top-level "site" key.
 void load_sites(const toml::node& node, LoadContext& ctx, std::vector<SiteConfig>& out);
 
+// The access-control keys of a [[site]] or [[site.route]] table (config_access.cpp).
+void load_access(TableReader& r, LoadContext& ctx, AccessConfig& out);
+// trusted_proxies, trusted_proxy_header, max_connections_per_client of [server].
+void load_server_access(TableReader& r, ServerSettings& s);
+
 // Field names and values a config may put in responses (RFC 9110 5.1, 5.5). "" when fine.
 std::string check_field_name(std::string_view name);
 std::string check_field_value(std::string_view value);

@@ -16,11 +16,17 @@ namespace portico::server {
 const TableSchema kSiteSchema{
     "[[site]]",
     {"hosts", "root", "index", "browse", "uploads", "dotfiles", "symlinks", "canonical_host",
-     "https_redirect", "https_port", "hsts", "headers", "remove_headers", "route"}};
-const TableSchema kRouteSchema{"[[site.route]]",
-                               {"path", "match", "root", "index", "browse", "uploads", "dotfiles",
-                                "symlinks", "redirect", "respond", "methods", "headers",
-                                "remove_headers", "cache_control", "expires", "max_body_size"}};
+     "https_redirect", "https_port", "hsts", "headers", "remove_headers", "route",
+     // access control (config_access.cpp)
+     "allow", "deny", "access_rules", "rate_limit", "rate_burst", "rate_key", "auth_file",
+     "auth_realm"}};
+const TableSchema kRouteSchema{
+    "[[site.route]]",
+    {"path", "match", "root", "index", "browse", "uploads", "dotfiles", "symlinks", "redirect",
+     "respond", "methods", "headers", "remove_headers", "cache_control", "expires", "max_body_size",
+     // access control (config_access.cpp)
+     "allow", "deny", "access_rules", "rate_limit", "rate_burst", "rate_key", "auth_file",
+     "auth_realm"}};
 const TableSchema kRedirectSchema{"'redirect'", {"to", "status"}};
 const TableSchema kRespondSchema{"'respond'", {"status", "body", "file", "content_type"}};
 const TableSchema kHstsSchema{"'hsts'", {"max_age", "include_subdomains"}};
@@ -398,6 +404,7 @@ void load_route(const toml::table& t, LoadContext& ctx, SiteConfig& site, bool s
     }
     route.max_body_bytes = *v;
   }
+  load_access(r, ctx, route.access);
   r.finish();
 
   if (!ok) return;
@@ -487,6 +494,7 @@ void load_site(const toml::table& t, LoadContext& ctx, std::vector<SiteConfig>& 
   if (auto v = r.integer("https_port", 1, 65535)) site.https_port = static_cast<uint16_t>(*v);
   load_hsts(r, ctx, site.hsts);
   load_header_edits(r, site.headers);
+  load_access(r, ctx, site.access);
 
   if (const toml::node* n = r.node("route")) {
     for (const toml::table* rt : tables_of(*n, "site.route", ctx.errors)) {

@@ -14,6 +14,7 @@
 #include "base/build_info.h"
 #include "portico/base/log.h"
 #include "portico/http/server.h"
+#include "server/access_setup.h"
 #include "server/cli.h"
 #include "server/config_loader.h"
 #include "server/daemon_error_log.h"
@@ -55,6 +56,10 @@ class Daemon {
   const std::string path_;
   // Declared before server_ so that it outlives the loops that read it.
   SnapshotCell<Runtime> cell_;
+  // Connections per client address (max_connections_per_client; changed on reload). Before
+  // server_: its listeners' transports hold it.
+  std::shared_ptr<net::ClientConnectionLimiter> connection_limiter_ =
+      std::make_shared<net::ClientConnectionLimiter>(0);
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<ListenerSet> listeners_;  // base loop thread only
   std::unique_ptr<Pidfile> pidfile_;
@@ -74,7 +79,7 @@ http::ServerOptions Daemon::server_options(const Config& c,
   o.listen.clear();
   for (const ListenerConfig& lc : c.listeners) {
     std::shared_ptr<TlsSlot> slot;
-    o.listeners.push_back(make_listener_spec(lc, c.limits, &slot));
+    o.listeners.push_back(make_listener_spec(lc, c.limits, &slot, connection_limiter_));
     slots->push_back(std::move(slot));
   }
   o.threads = c.server.threads;
@@ -90,7 +95,9 @@ http::ServerOptions Daemon::server_options(const Config& c,
   o.send_timeout_ms = c.send_timeout_ms;
   o.access_log = [this](const http::AccessLogEntry& e) {
     const std::shared_ptr<const Runtime>& rt = cell_.current();
-    if (rt && rt->access_log) rt->access_log->write(e);
+    if (rt && rt->access_log) {
+      write_access_log(*rt->access_log, e, rt->router.options().trusted_proxies);
+    }
   };
   return o;
 }
@@ -116,12 +123,14 @@ int Daemon::run() {
   try {
     cell_.publish(build_runtime(loaded.config, nullptr, generation_));
     std::vector<std::shared_ptr<TlsSlot>> slots;
+    connection_limiter_->set_max_per_client(config.server.max_connections_per_client);
     server_ = std::make_unique<http::Server>(server_options(config, &slots));
     server_->set_handler([this](const http::Request& req, http::Response& res) {
       cell_.current()->router.dispatch(req, res);
     });
     server_->start();
     listeners_ = std::make_unique<ListenerSet>(*server_);
+    listeners_->set_connection_limiter(connection_limiter_);
     listeners_->adopt_started(config.listeners, std::move(slots));
     if (!config.server.pidfile.empty()) {
       pidfile_ = std::make_unique<Pidfile>(config.server.pidfile);
@@ -269,6 +278,7 @@ std::shared_ptr<const Runtime> Daemon::apply(const std::shared_ptr<const Runtime
   std::shared_ptr<const Runtime> old = cell_.publish(next);
   listeners_->commit();
   server_->set_shutdown_grace_ms(now.server.shutdown_timeout_ms);
+  connection_limiter_->set_max_per_client(now.server.max_connections_per_client);
   set_error_log_level(now.log.level);
   for (const std::string& what : restart_only_changes(*old->config, now)) {
     LOG_WARN("reload: %s changed; it takes effect when portico restarts", what.c_str());

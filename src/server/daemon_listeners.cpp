@@ -17,8 +17,9 @@ bool same_socket_options(const net::ListenOptions& a, const net::ListenOptions& 
 
 }  // namespace
 
-http::Listener make_listener_spec(const ListenerConfig& config, const http::RequestLimits& limits,
-                                  std::shared_ptr<TlsSlot>* slot) {
+http::Listener make_listener_spec(
+    const ListenerConfig& config, const http::RequestLimits& limits, std::shared_ptr<TlsSlot>* slot,
+    const std::shared_ptr<net::ClientConnectionLimiter>& connection_limiter) {
   http::Listener spec;
   spec.address = config.addr.to_string();
   spec.options = config.options;
@@ -29,6 +30,9 @@ http::Listener make_listener_spec(const ListenerConfig& config, const http::Requ
     // A client that never finishes the handshake is dropped after the header timeout.
     spec.options.idle_timeout_ms = limits.header_timeout_ms;
     *slot = std::move(s);
+  }
+  if (connection_limiter) {
+    spec.transport = net::limit_connections_per_client(connection_limiter, spec.transport);
   }
   return spec;
 }
@@ -92,7 +96,7 @@ bool ListenerSet::prepare(const Config& next) {
     }
     try {
       std::shared_ptr<TlsSlot> slot;
-      http::Listener spec = make_listener_spec(lc, next.limits, &slot);
+      http::Listener spec = make_listener_spec(lc, next.limits, &slot, connection_limiter_);
       net::InetAddress bound = server_.add_listener(spec);
       opened_.push_back(bound);
       next_.push_back(Active{lc, bound, std::move(slot)});

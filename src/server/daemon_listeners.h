@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "portico/http/server.h"
+#include "portico/net/client_connection_limit.h"
 #include "portico/tls/tls_context.h"
 #include "server/config.h"
 
@@ -42,13 +43,19 @@ class TlsSlot {
 };
 
 // The http::Listener for a configured one (a TLS listener gets a transport factory over a
-// new slot, returned in *slot). Throws tls::TlsConfigError for bad certificate files.
-http::Listener make_listener_spec(const ListenerConfig& config, const http::RequestLimits& limits,
-                                  std::shared_ptr<TlsSlot>* slot);
+// new slot, returned in *slot). With a connection limiter, every accepted connection counts
+// against its client address. Throws tls::TlsConfigError for bad certificate files.
+http::Listener make_listener_spec(
+    const ListenerConfig& config, const http::RequestLimits& limits, std::shared_ptr<TlsSlot>* slot,
+    const std::shared_ptr<net::ClientConnectionLimiter>& connection_limiter = nullptr);
 
 class ListenerSet {
  public:
   explicit ListenerSet(http::Server& server) : server_(server) {}
+  // Listeners opened by a reload count connections here too (see make_listener_spec).
+  void set_connection_limiter(std::shared_ptr<net::ClientConnectionLimiter> limiter) {
+    connection_limiter_ = std::move(limiter);
+  }
 
   // After server.start() with the specs of `configs` (in order): records what is bound and
   // logs "listening on http://ADDR/" for each.
@@ -80,6 +87,7 @@ class ListenerSet {
   static std::string url(const Active& a);
 
   http::Server& server_;
+  std::shared_ptr<net::ClientConnectionLimiter> connection_limiter_;  // may be null
   std::vector<Active> active_;
   // Between prepare() and commit()/rollback():
   std::vector<Active> next_;

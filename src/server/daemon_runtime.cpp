@@ -4,6 +4,7 @@
 #include <string>
 
 #include "portico/http/static_files.h"
+#include "server/access_setup.h"
 
 namespace portico::server {
 namespace {
@@ -29,6 +30,7 @@ http::Route build_route(const RouteConfig& rc, const SiteConfig& site,
   r.cache_control = rc.cache_control;
   r.expires_secs = rc.expires_secs;
   r.max_body_bytes = rc.max_body_bytes;
+  r.access = build_access_policy(rc.access);
   if (const auto* s = std::get_if<StaticConfig>(&rc.handler)) {
     r.action = static_handler(*s);
   } else if (const auto* red = std::get_if<RedirectConfig>(&rc.handler)) {
@@ -60,6 +62,7 @@ http::SiteRouter build_site_router(const Config& config) {
     site.https_port = sc.https_port;
     site.headers = sc.headers;
     site.hsts = sc.hsts;
+    site.access = build_access_policy(sc.access);
     std::shared_ptr<http::Handler> files;
     if (sc.files) files = std::make_shared<http::Handler>(static_handler(*sc.files));
     bool has_root_route = false;
@@ -79,6 +82,8 @@ http::SiteRouter build_site_router(const Config& config) {
   }
   http::SiteRouterOptions options;
   options.unknown_host_status = config.server.unknown_host_status;
+  options.trusted_proxies =
+      build_trusted_proxies(config.server.trusted_proxies, config.server.trusted_proxy_header);
   return http::SiteRouter(std::move(sites), options);
 }
 

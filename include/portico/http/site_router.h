@@ -130,6 +130,7 @@ class SiteRouter {
   std::vector<const Route*> find_routes(const Site& site, std::string_view normalized_path) const;
 
   size_t site_count() const;
+  const SiteRouterOptions& options() const;
 
  private:
   struct Impl;

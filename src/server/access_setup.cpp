@@ -1,0 +1,50 @@
+// Config -> access-control objects (see access_setup.h).
+#include "server/access_setup.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace portico::server {
+
+http::AccessPolicy build_access_policy(const AccessConfig& config) {
+  http::AccessPolicy policy;
+  std::string why;
+  auto rules = http::AccessRules::parse(config.rules, &why);
+  if (!rules) throw std::invalid_argument("access rule " + why);
+  policy.rules = std::move(*rules);
+  if (config.rate_limit)
+    policy.rate_limit = std::make_shared<http::RateLimiter>(*config.rate_limit);
+  if (!config.auth_file.empty()) {
+    auto auth = http::BasicAuth::load(config.auth_file, config.auth_realm, &why);
+    if (!auth) throw std::runtime_error("auth_file: " + why);
+    policy.auth = std::make_shared<const http::BasicAuth>(std::move(*auth));
+  }
+  return policy;
+}
+
+http::TrustedProxies build_trusted_proxies(const std::vector<std::string>& networks,
+                                           http::ForwardedField field) {
+  std::string why;
+  auto set = net::NetworkSet::parse(networks, &why);
+  if (!set) throw std::invalid_argument("trusted proxy " + why);
+  return http::TrustedProxies{std::move(*set), field};
+}
+
+void write_access_log(const AccessLog& log, const http::AccessLogEntry& entry,
+                      const http::TrustedProxies& trusted) {
+  if (trusted.networks.empty() || entry.request == nullptr || entry.peer == nullptr) {
+    log.write(entry);
+    return;
+  }
+  const net::IpAddress client = http::client_address(*entry.request, trusted);
+  if (client == net::IpAddress::from(*entry.peer)) {
+    log.write(entry);
+    return;
+  }
+  const net::InetAddress effective = client.to_inet_address(0);
+  http::AccessLogEntry copy = entry;
+  copy.peer = &effective;
+  log.write(copy);
+}
+
+}  // namespace portico::server
