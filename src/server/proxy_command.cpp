@@ -159,7 +159,14 @@ int run_proxy(const ProxyCommandOptions& o) {
   std::unique_ptr<AccessLog> access_log;
   try {
     if (!o.access_log.empty()) {
-      access_log = std::make_unique<AccessLog>(o.access_log);
+      // Combined, plus the proxy's note: which upstream answered, or why none did.
+      AccessLogOptions lo;
+      lo.path = o.access_log;
+      lo.format = AccessLogFormat::kCustom;
+      lo.format_string =
+          "$remote_addr - - [$time_local] \"$request\" $status $body_bytes_sent "
+          "\"$http_referer\" \"$http_user_agent\" $note";
+      access_log = std::make_unique<AccessLog>(std::move(lo));
       const AccessLog* log = access_log.get();
       options.access_log = [log](const http::AccessLogEntry& e) { log->write(e); };
     }

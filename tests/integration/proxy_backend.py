@@ -24,8 +24,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-NAME = sys.argv[1]
-PORT = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+NAME = "backend"  # set from the command line in __main__
 PATTERN = bytes(range(256)) * 64  # 16 KiB; bodies repeat it from offset 0
 CYCLE = PATTERN * 2
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -219,6 +218,7 @@ class Server(ThreadingHTTPServer):
 
 
 if __name__ == "__main__":
-    server = Server(("127.0.0.1", PORT), Handler)
+    NAME = sys.argv[1]
+    server = Server(("127.0.0.1", int(sys.argv[2]) if len(sys.argv) > 2 else 0), Handler)
     print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
     server.serve_forever()
