@@ -94,7 +94,8 @@ bool is_valid_realm(std::string_view realm) {
 }
 
 BasicAuth::BasicAuth(std::shared_ptr<const UserFile> users, BasicAuthOptions options)
-    : users_(std::move(users)), options_(std::move(options)) {}
+    : users_(users ? std::move(users) : std::make_shared<const UserFile>()),
+      options_(std::move(options)) {}
 
 std::optional<BasicAuth> BasicAuth::load(const std::string& path, std::string realm,
                                          std::string* error) {

@@ -179,6 +179,7 @@ struct BasicAuthOptions {
 
 class BasicAuth {
  public:
+  // A null `users` is an empty file: nobody gets in.
   BasicAuth(std::shared_ptr<const UserFile> users, BasicAuthOptions options);
 
   // Loads the user file for one realm. Start-up / reload only: on failure returns nullopt and

@@ -171,6 +171,16 @@ TEST_F(BasicAuthTest, CachedSuccessDoesNotOutliveTheCacheTime) {
   EXPECT_TRUE(auth.check(req.request(), out, {}, false, limiter_, now_ + 5000).allowed());
 }
 
+TEST(BasicAuthNoUsers, ANullUserFileLetsNobodyIn) {
+  BasicAuth auth(nullptr, {});
+  TestRequest req({{"Authorization", basic("alice:wonderland")}});
+  FailedAttemptLimiter limiter;
+  Response out;
+  EXPECT_EQ(auth.check(req.request(), out, {}, false, limiter, 0).outcome,
+            AuthOutcome::kChallenged);
+  EXPECT_EQ(*out.headers().get("WWW-Authenticate"), "Basic realm=\"portico\", charset=\"UTF-8\"");
+}
+
 TEST(BasicAuthLoad, RefusesBadRealmsAndReportsFileErrors) {
   std::string err;
   EXPECT_FALSE(BasicAuth::load("/nonexistent/users", "ok", &err));
