@@ -17,6 +17,7 @@
 #include "portico/net/event_loop.h"
 #include "portico/net/inet_address.h"
 #include "portico/net/tcp_server.h"
+#include "portico/proxy/proxy_options.h"
 
 namespace portico::server {
 
@@ -79,7 +80,9 @@ struct RouteConfig {
   std::string path;
   http::PathMatch match = http::PathMatch::kPrefix;
   // monostate: the site's static files (the route only adds headers, limits, methods).
-  std::variant<std::monostate, StaticConfig, RedirectConfig, RespondConfig> handler;
+  // ProxyOptions: the `proxy = { ... }` action (server/config_proxy.cpp).
+  std::variant<std::monostate, StaticConfig, RedirectConfig, RespondConfig, proxy::ProxyOptions>
+      handler;
   std::vector<http::Method> methods;
   http::HeaderEdits headers;
   std::string cache_control;

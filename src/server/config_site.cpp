@@ -9,6 +9,7 @@
 #include "portico/http/hsts.h"
 #include "portico/http/path.h"
 #include "portico/http/redirect_template.h"
+#include "server/config_proxy.h"
 #include "server/config_sections.h"
 
 namespace portico::server {
@@ -23,7 +24,7 @@ const TableSchema kSiteSchema{
 const TableSchema kRouteSchema{
     "[[site.route]]",
     {"path", "match", "root", "index", "browse", "uploads", "dotfiles", "symlinks", "redirect",
-     "respond", "methods", "headers", "remove_headers", "cache_control", "expires", "max_body_size",
+     "respond", "proxy", "methods", "headers", "remove_headers", "cache_control", "expires", "max_body_size",
      // access control (config_access.cpp)
      "allow", "deny", "access_rules", "rate_limit", "rate_burst", "rate_key", "auth_file",
      "auth_realm"}};
@@ -341,6 +342,7 @@ void load_route(const toml::table& t, LoadContext& ctx, SiteConfig& site, bool s
   if (has_static_key) handlers.push_back(r.has("root") ? "root" : "static file keys");
   if (r.has("redirect")) handlers.push_back("redirect");
   if (r.has("respond")) handlers.push_back("respond");
+  if (r.has("proxy")) handlers.push_back("proxy");
   if (handlers.size() > 1) {
     std::string_view second = handlers[1];
     r.error(second == "static file keys" ? "root" : second,
@@ -356,6 +358,12 @@ void load_route(const toml::table& t, LoadContext& ctx, SiteConfig& site, bool s
   } else if (r.has("respond")) {
     if (auto rc = load_respond(r, ctx)) {
       route.handler = *rc;
+    } else {
+      ok = false;
+    }
+  } else if (r.has("proxy")) {
+    if (auto po = load_proxy(r, ctx)) {
+      route.handler = std::move(*po);
     } else {
       ok = false;
     }

@@ -128,6 +128,9 @@ int Daemon::run() {
     server_->set_handler([this](const http::Request& req, http::Response& res) {
       cell_.current()->router.dispatch(req, res);
     });
+    // Routes with an asynchronous action (proxy) take the request at the end of its head.
+    server_->set_async_lookup(
+        [this](const http::Request& req) { return cell_.current()->router.find_async(req); });
     server_->start();
     listeners_ = std::make_unique<ListenerSet>(*server_);
     listeners_->set_connection_limiter(connection_limiter_);

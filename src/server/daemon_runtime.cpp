@@ -4,6 +4,7 @@
 #include <string>
 
 #include "portico/http/static_files.h"
+#include "portico/proxy/proxy_handler.h"
 #include "server/access_setup.h"
 
 namespace portico::server {
@@ -41,6 +42,9 @@ http::Route build_route(const RouteConfig& rc, const SiteConfig& site,
   } else if (const auto* fixed = std::get_if<RespondConfig>(&rc.handler)) {
     r.action = http::FixedResponse{static_cast<http::Status>(fixed->status), fixed->body,
                                    fixed->content_type};
+  } else if (const auto* po = std::get_if<proxy::ProxyOptions>(&rc.handler)) {
+    // Per-loop state is built on each worker's first request; a reload builds a new route.
+    r.action = proxy::make_proxy_handler(*po);
   } else {
     // The site's own static files (shared by every route that uses them).
     if (!site_files) throw std::invalid_argument("route '" + rc.path + "' has no handler");
