@@ -11,6 +11,7 @@
 #include "server/cert_command.h"
 #include "server/compression_flags.h"
 #include "server/config_commands.h"
+#include "server/forward_proxy_command.h"
 #include "server/passwd_command.h"
 #include "server/proxy_command.h"
 #include "server/serve_command.h"
@@ -101,6 +102,8 @@ int run_cli(int argc, char** argv) {
   add_passwd(app, passwd_options);
   ProxyCommandOptions proxy_options;
   add_proxy_command(app, proxy_options);
+  ForwardProxyCommandOptions forward_proxy_options;
+  add_forward_proxy_command(app, forward_proxy_options);
 
   // "portico frobnicate": name the unknown subcommand instead of CLI11's generic message.
   if (argc > 1 && argv[1][0] != '-') {
@@ -132,6 +135,7 @@ int run_cli(int argc, char** argv) {
   if (app.got_subcommand("cert")) return run_cert_self_signed(cert_options);
   if (app.got_subcommand("passwd")) return run_passwd(passwd_options);
   if (app.got_subcommand("proxy")) return run_proxy(proxy_options);
+  if (app.got_subcommand("forward-proxy")) return run_forward_proxy(forward_proxy_options);
   return kExitUsage;
 }
 
