@@ -47,7 +47,13 @@ std::string PrometheusWriter::format_value(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  // Plain decimals in the usual range ("0.0005", not "5e-04": bucket bounds are read by
+  // people too), shortest round-trip either way.
+  double magnitude = std::fabs(value);
+  auto format = magnitude == 0 || (magnitude >= 1e-6 && magnitude < 1e15)
+                    ? std::chars_format::fixed
+                    : std::chars_format::scientific;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, format);
   if (ec != std::errc()) return "NaN";
   return std::string(buf, end);
 }

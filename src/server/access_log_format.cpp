@@ -35,6 +35,7 @@ enum Var : int {
   kHttpReferer,
   kHttpUserAgent,
   kNote,
+  kRequestId,
 };
 
 const char kHex[] = "0123456789abcdef";
@@ -189,6 +190,10 @@ void append_json_line(std::string& out, const http::AccessLogEntry& e) {
   append_json_string(out, header_of(e, "User-Agent"));
   out += ",\"scheme\":";
   append_json_string(out, r ? r->scheme() : std::string_view("http"));
+  if (r && !r->request_id().empty()) {
+    out += ",\"request_id\":";
+    append_json_string(out, r->request_id());
+  }
   if (!e.note.empty()) {
     out += ",\"note\":";
     append_json_string(out, e.note);
@@ -221,7 +226,8 @@ const std::vector<std::string_view>& AccessLogTemplate::variable_names() {
                                                       "connection_requests",
                                                       "http_referer",
                                                       "http_user_agent",
-                                                      "note"};
+                                                      "note",
+                                                      "request_id"};
   return names;
 }
 
@@ -329,6 +335,7 @@ void AccessLogTemplate::append(std::string& out, const http::AccessLogEntry& e) 
       case kHttpReferer: append_escaped(out, header_of(e, "Referer")); break;
       case kHttpUserAgent: append_escaped(out, header_of(e, "User-Agent")); break;
       case kNote: append_escaped(out, e.note.empty() ? std::string_view("-") : e.note); break;
+      case kRequestId: append_escaped(out, r ? r->request_id() : ""); break;
     }
   }
   out += '\n';

@@ -16,7 +16,8 @@ namespace portico::server {
 //   remote_addr remote_port server_addr server_port time_local time_iso8601 msec
 //   request request_method request_uri uri args server_protocol status body_bytes_sent
 //   request_time (seconds, ms precision) request_time_us host scheme connection
-//   connection_requests http_referer http_user_agent http_NAME (any request field, '_' for '-')
+//   connection_requests http_referer http_user_agent note request_id
+//   http_NAME (any request field, '_' for '-')
 // Empty values print as "-". Bytes that could forge a line (quotes, backslash, controls,
 // non-ASCII) are written as \xHH.
 class AccessLogTemplate {

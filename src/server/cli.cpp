@@ -15,6 +15,7 @@
 #include "server/passwd_command.h"
 #include "server/proxy_command.h"
 #include "server/serve_command.h"
+#include "server/status_flags.h"
 
 namespace portico::server {
 namespace {
@@ -58,6 +59,10 @@ void add_serve(CLI::App& app, ServeOptions& o) {
                     "PATTERN=VALUE: Cache-Control for paths matching a glob (repeatable)");
   // Compression and language negotiation (server/compression_flags.cpp, docs/compression.md).
   add_compression_flags(*serve, o.compression);
+  // Access control (server/access_flags.cpp, docs/access.md).
+  add_access_flags(*serve, o.access);
+  // Status page, request ids, slow request log (server/status_flags.cpp, docs/status.md).
+  add_status_flags(*serve, o.status);
   // HTTPS (server/tls_setup.cpp checks the combinations).
   serve->add_option("--tls-listen", o.tls_listen, "HTTPS address, HOST:PORT (repeatable)");
   serve->add_option("--cert", o.cert_files,

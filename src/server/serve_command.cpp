@@ -3,6 +3,7 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 
 #include "base/build_info.h"
 #include "portico/base/log.h"
@@ -11,6 +12,7 @@
 #include "server/access_log.h"
 #include "server/cli.h"
 #include "server/logging.h"
+#include "server/status_flags.h"
 #include "server/tls_setup.h"
 #include "server/units.h"
 
@@ -100,6 +102,22 @@ int run_serve(const ServeOptions& o) {
   }
   if (https) https->add_listeners(options);
 
+  // Access control: checked (and the user file loaded) before anything binds; exit 2 if bad.
+  AccessSetup access;
+  if (std::string err; !apply_access_flags(o.access, access, &err)) {
+    std::fprintf(stderr, "portico: %s\n", err.c_str());
+    return kExitUsage;
+  }
+
+  // Status page, request ids, slow request log (server/status_flags.cpp, docs/status.md).
+  std::optional<StatusOptions> status_options;
+  if (std::string err; !apply_status_flags(o.status, &status_options, options, &err)) {
+    std::fprintf(stderr, "portico: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  // Declared before the server: its timer and handlers run on the server's loops.
+  std::unique_ptr<StatusService> status;
+
   std::unique_ptr<AccessLog> access_log;
   try {
     if (!o.access_log.empty()) {
@@ -108,9 +126,20 @@ int run_serve(const ServeOptions& o) {
       options.access_log = [log](const http::AccessLogEntry& e) { log->write(e); };
     }
     http::StaticFiles files(static_options);
+    if (status_options) {
+      status = std::make_unique<StatusService>(std::move(*status_options));
+      options.access_log = status->count_then(std::move(options.access_log));
+    }
+    install_access(access, options);  // after every listener and the log sink are set
+    http::Handler guarded = guard_handler(access, files);
     http::Server server(std::move(options));
-    server.set_handler(https ? https->wrap_handler(files) : http::Handler(files));
+    server.set_handler(https ? https->wrap_handler(guarded) : guarded);
+    if (status) {
+      const StatusService* s = status.get();
+      server.set_async_lookup([s](const http::Request& r) { return s->find(r); });
+    }
     server.start();
+    if (status) status->attach(server);
     size_t tls_count = https ? https->tls_listener_count() : 0;  // listed first
     std::vector<net::InetAddress> addresses = server.listen_addresses();
     for (size_t i = 0; i < addresses.size(); ++i) {

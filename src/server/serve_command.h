@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "server/access_flags.h"
 #include "server/compression_flags.h"
+#include "server/status_flags.h"
 
 namespace portico::server {
 
@@ -31,6 +33,10 @@ struct ServeOptions {
   uint32_t max_requests = 0;  // per connection; 0 keeps the default
   // Compression and language negotiation (server/compression_flags.h, docs/compression.md).
   CompressionFlags compression;
+  // Allow/deny, rate limit, Basic auth, trusted proxies, connection limit (docs/access.md).
+  AccessFlags access;
+  // Status page, request ids, slow request log (server/status_flags.h, docs/status.md).
+  StatusFlags status;
 
   // --- HTTPS (server/tls_setup.h) ---
   std::vector<std::string> tls_listen;  // HOST:PORT served over TLS

@@ -63,6 +63,8 @@ TEST(PrometheusWriterTest, FormatsSpecialAndFractionalValues) {
   EXPECT_EQ(PrometheusWriter::format_value(std::nan("")), "NaN");
   EXPECT_EQ(PrometheusWriter::format_value(0.0025), "0.0025");
   EXPECT_EQ(PrometheusWriter::format_value(10), "10");
+  EXPECT_EQ(PrometheusWriter::format_value(0.0005), "0.0005");
+  EXPECT_EQ(PrometheusWriter::format_value(1795776840.795), "1795776840.795");
   EXPECT_EQ(PrometheusWriter::format_value(1e-7), "1e-07");
   auto doc = parse_prometheus_text("x 1e-07\ny +Inf\nz NaN\n");
   ASSERT_EQ(doc.error, "");

@@ -32,6 +32,7 @@ class Sample {
   }
   Sample(const Sample&) = delete;
   const http::AccessLogEntry& entry() const { return entry_; }
+  void set_request_id(std::string id) { info_.request_id = std::move(id); }
 
  private:
   std::string user_agent_;
@@ -98,6 +99,28 @@ TEST(AccessLogTemplate, ExpandsVariablesAndRequestFields) {
   std::string line;
   t->append(line, s.entry());
   EXPECT_EQ(line, "192.0.2.7:51234 GET /a?b=1 200 612 1500 example.test r-1 - 42 $\n");
+}
+
+TEST(AccessLogTemplate, ExpandsTheRequestId) {
+  std::string why;
+  auto t = AccessLogTemplate::parse("$status $request_id", &why);
+  ASSERT_TRUE(t) << why;
+  Sample s;
+  s.set_request_id("5f0c9a2e-2a-0");
+  std::string line;
+  t->append(line, s.entry());
+  EXPECT_EQ(line, "200 5f0c9a2e-2a-0\n");
+  line.clear();
+  t->append(line, http::AccessLogEntry{.status = http::Status::kBadRequest});
+  EXPECT_EQ(line, "400 -\n");
+}
+
+TEST(AccessLogFormat, JsonLinesCarryTheRequestId) {
+  Sample s;
+  s.set_request_id("abc-1");
+  std::string line;
+  append_json_line(line, s.entry());
+  EXPECT_NE(line.find(",\"request_id\":\"abc-1\""), std::string::npos) << line;
 }
 
 TEST(AccessLogTemplate, RejectsUnknownVariablesWithAHint) {
