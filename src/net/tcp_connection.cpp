@@ -316,9 +316,9 @@ void TcpConnection::fail(int err, const char* what) {
 }
 
 void TcpConnection::finish_close(int err) {
-  (void)err;
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
+  close_error_ = err;
   loop_->cancel(idle_timer_);
   loop_->cancel(linger_timer_);
   idle_timer_ = linger_timer_ = TimerId{};

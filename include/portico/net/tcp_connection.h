@@ -91,6 +91,9 @@ class TcpConnection {
   ConnectionHandler* handler() { return handler_.get(); }
   // True once the peer's FIN was read.
   bool peer_closed() const { return peer_closed_; }
+  // After the close: the errno that ended the connection (ECONNRESET, ETIMEDOUT, EPIPE ...), or
+  // 0 for an orderly close (FIN both ways, close(), abort()). For on_closed handlers.
+  int close_error() const { return close_error_; }
 
   // Output. Bytes and file regions are sent in the order queued. A send that cannot be written
   // at once is queued; the rest goes out as the socket drains. Ignored once the write side is
@@ -193,7 +196,8 @@ class TcpConnection {
   Buffer input_;
   OutputQueue output_;
 
-  bool peer_closed_ = false;         // FIN read
+  bool peer_closed_ = false;  // FIN read
+  int close_error_ = 0;
   bool write_shut_ = false;          // our FIN sent
   bool shutdown_requested_ = false;  // shutdown(): SHUT_WR after drain
   bool close_requested_ = false;     // close(): close after drain (+ linger)

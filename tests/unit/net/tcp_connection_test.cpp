@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <memory>
 #include <string>
 #include <vector>
@@ -251,6 +252,34 @@ TEST_P(ConnectionTest, PeerResetDoesNotDisturbOtherConnections) {
   Client c(port_);
   ASSERT_TRUE(c.send_all("c1"));
   EXPECT_EQ(c.read_exact(2), "c1");
+  finish();
+}
+
+TEST_P(ConnectionTest, CloseErrorTellsAResetFromAnOrderlyClose) {
+  std::atomic<int> errors[2] = {-1, -1};
+  std::atomic<int> seen{0};
+  start_server([&](FnHandler& h, TcpConnection&) {
+    h.closed = [&, this](TcpConnection& c) {
+      errors[seen++].store(c.close_error());
+      closed_.notify();
+    };
+  });
+  {
+    Client a(port_);
+    ASSERT_TRUE(a.send_all("a"));
+    EXPECT_EQ(a.read_exact(1), "a");
+    a.reset_connection();
+    ASSERT_TRUE(closed_.wait());
+  }
+  {
+    Client b(port_);
+    ASSERT_TRUE(b.send_all("b"));
+    EXPECT_EQ(b.read_exact(1), "b");
+  }  // closed with a FIN: the default half-close handling finishes our side
+  for (int i = 0; i < 500 && seen.load() < 2; ++i) lt_->call([] { ::usleep(1000); });
+  ASSERT_EQ(seen.load(), 2);
+  EXPECT_EQ(errors[0].load(), ECONNRESET);
+  EXPECT_EQ(errors[1].load(), 0);
   finish();
 }
 
