@@ -97,7 +97,7 @@ TargetError parse_proxy_target(std::string_view a, uint16_t default_port, ProxyT
     host = a.substr(1, close - 1);
     rest = a.substr(close + 1);
     std::optional<net::IpAddress> ip = net::IpAddress::parse(host);
-    if (!ip || ip->is_ipv4() != (host.find(':') == std::string_view::npos)) {
+    if (!ip || host.find(':') == std::string_view::npos) {
       return TargetError::kBadHost;  // "[10.0.0.1]" or an IPvFuture: not an IPv6 address
     }
     out.host = ip->to_string();
