@@ -443,3 +443,57 @@ def test_five_hundred_tunnels_at_once(fwd, echo_server):
     finally:
         for s in socks:
             s.close()
+
+
+def test_connect_timeout_gets_504(fwd):
+    # A listener whose accept queue is full and never accepted: further SYNs are dropped, so a
+    # connect to it neither succeeds nor is refused.
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(0)
+    port = srv.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(8):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(("127.0.0.1", port))
+            fillers.append(f)
+        proxy = fwd(*LOOPBACK, "--allow-ports", str(port), "--connect-timeout", "300ms")
+        s, status, head = connect_through(proxy, f"127.0.0.1:{port}")
+        s.close()
+        assert status == 504, head
+    finally:
+        for f in fillers:
+            f.close()
+        srv.close()
+
+
+def test_idle_tunnel_is_closed(fwd, echo_server):
+    echo = echo_server("echo")
+    proxy = fwd(*LOOPBACK, "--allow-ports", str(echo.port), "--idle-timeout", "300ms")
+    s, status, _ = connect_through(proxy, f"127.0.0.1:{echo.port}")
+    assert status == 200
+    s.sendall(b"ping")
+    assert s.recv(4) == b"ping"
+    s.settimeout(20)
+    assert s.recv(16) == b""  # closed by the proxy once idle
+    s.close()
+
+
+def test_tunnel_limit_per_client_and_release(fwd, echo_server):
+    echo = echo_server("echo")
+    proxy = fwd(*LOOPBACK, "--allow-ports", str(echo.port), "--max-tunnels-per-client", "2")
+    a, sa, _ = connect_through(proxy, f"127.0.0.1:{echo.port}")
+    b, sb, _ = connect_through(proxy, f"127.0.0.1:{echo.port}")
+    c, sc, head = connect_through(proxy, f"127.0.0.1:{echo.port}")
+    c.close()
+    assert (sa, sb, sc) == (200, 200, 429), head
+    a.close()  # a closed tunnel frees its place
+
+    def third_ok():
+        s, st, _ = connect_through(proxy, f"127.0.0.1:{echo.port}")
+        s.close()
+        return st == 200
+    wait_until(third_ok, 10, interval=0.1, message="a tunnel place to be released")
+    b.close()
