@@ -78,7 +78,7 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eceef2;white-space:nowrap}
 th{font-size:12px;color:#5b6577;font-weight:600}td.n,th.n{text-align:right}
 td.req{max-width:420px;overflow:hidden;text-overflow:ellipsis}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:14px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:14px;margin:0 0 14px}
 .grid section{margin:0}.muted{color:#5b6577}.wrap{overflow-x:auto}
 </style>)";
 
