@@ -203,3 +203,39 @@ def test_redirect_mode_answers_302_to_the_chosen_upstream(backends, proxy):
         locations.append(hdrs["location"][0])
     assert locations == [f"{a.url}/x/y?z=1", f"{b.url}/x/y?z=1"] * 2
     c.close()
+
+
+def test_an_upstream_given_by_name_is_resolved(backends, proxy):
+    (b,) = backends(1)
+    p = proxy([f"http://localhost:{b.port}"])
+    c = Client(p)
+    assert c.who() == "b0"
+    c.close()
+
+
+def test_https_upstream_verified_against_its_ca(tmp_path, start_portico, proxy):
+    import re
+    import subprocess
+
+    from conftest import PORTICO
+    certs = tmp_path / "certs"
+    subprocess.run([PORTICO, "cert", "self-signed", "--name", "127.0.0.1", "--out", str(certs)],
+                   check=True, capture_output=True, timeout=60)
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "hello.txt").write_text("over tls\n")
+    upstream = start_portico("serve", str(www), "--listen", "127.0.0.1:0", "--tls-listen",
+                             "127.0.0.1:0", "--cert", str(certs / "cert.pem"), "--key",
+                             str(certs / "key.pem"), "--threads", "1")
+    https = re.search(r"listening on https://(\S+?)/", upstream.stderr()).group(1)
+    p = proxy([f"https://{https}"], "--upstream-ca", str(certs / "cert.pem"))
+    c = Client(p)
+    status, _, body = c.get("/hello.txt")
+    assert status == 200 and body == b"over tls\n"
+    c.close()
+    # Without the CA the certificate cannot be verified: 502, never the page.
+    p2 = proxy([f"https://{https}"])
+    c = Client(p2)
+    status, _, body = c.get("/hello.txt")
+    assert status == 502
+    c.close()
