@@ -2,6 +2,7 @@
 #include "server/passwd_command.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -154,35 +155,28 @@ bool write_atomically(const std::string& path, const std::string& text, std::str
   return true;
 }
 
-}  // namespace
-
-int run_passwd(const PasswdOptions& o) {
+int read_user_file(const PasswdOptions& o, const std::string& path, std::string& text) {
   std::string why;
-  if (!http::UserFile::is_valid_user_name(o.user, &why)) {
-    return fail(kExitUsage, "user '" + o.user + "': " + why);
-  }
-  // Edit the real file behind a symlink, so the link stays a link.
-  std::string path = o.file;
   std::error_code ec;
-  if (std::filesystem::is_symlink(path, ec)) {
-    path = std::filesystem::canonical(path, ec).string();
-    if (ec) return fail(kExitFailure, o.file + ": " + ec.message());
-  }
-
-  // The current text, checked whole: never rewrite a file the server would refuse.
-  std::string text;
-  const bool exists = std::filesystem::exists(path, ec);
-  if (exists) {
+  text.clear();
+  if (std::filesystem::exists(path, ec)) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail(kExitFailure, o.file + ": cannot read: " + std::strerror(errno));
     std::ostringstream buf;
     buf << in.rdbuf();
     text = buf.str();
+    // Never rewrite a file the server would refuse.
     if (!http::UserFile::parse(text, o.file, &why)) return fail(kExitUsage, why);
   } else if (o.remove) {
     return fail(kExitFailure, o.file + ": no such file");
   }
+  return kExitOk;
+}
 
+// `hash` is the new password hash, unused with --delete.
+int edit_and_write(const PasswdOptions& o, const std::string& path, const std::string& text,
+                   const std::string& hash) {
+  std::string why;
   // Line-wise edit keeps comments, blank lines and the order of the others.
   std::vector<std::string> lines;
   {
@@ -200,11 +194,6 @@ int run_passwd(const PasswdOptions& o) {
     lines.erase(it);
     done = "removed user '%s' from %s\n";
   } else {
-    auto password = read_password(&why);
-    if (!password) return fail(kExitUsage, why);
-    std::string hash = http::UserFile::hash_password(*password);
-    scrub(*password);
-    if (hash.empty()) return fail(kExitFailure, "cannot hash the password (random source failed)");
     if (it == lines.end()) {
       lines.push_back(prefix + hash);
       done = "added user '%s' to %s\n";
@@ -220,6 +209,48 @@ int run_passwd(const PasswdOptions& o) {
   if (!write_atomically(path, out, &why)) return fail(kExitFailure, why);
   std::printf(done, o.user.c_str(), o.file.c_str());
   return kExitOk;
+}
+
+}  // namespace
+
+int run_passwd(const PasswdOptions& o) {
+  std::string why;
+  if (!http::UserFile::is_valid_user_name(o.user, &why)) {
+    return fail(kExitUsage, "user '" + o.user + "': " + why);
+  }
+  // Edit the real file behind a symlink, so the link stays a link.
+  std::string path = o.file;
+  std::error_code ec;
+  if (std::filesystem::is_symlink(path, ec)) {
+    path = std::filesystem::canonical(path, ec).string();
+    if (ec) return fail(kExitFailure, o.file + ": " + ec.message());
+  }
+
+  // Checked once before asking for the password (fail early), and again under the lock.
+  std::string text;
+  int status = read_user_file(o, path, text);
+  if (status != kExitOk) return status;
+  std::string hash;  // made before taking the lock: PBKDF2 takes a while
+  if (!o.remove) {
+    auto password = read_password(&why);
+    if (!password) return fail(kExitUsage, why);
+    hash = http::UserFile::hash_password(*password);
+    scrub(*password);
+    if (hash.empty()) return fail(kExitFailure, "cannot hash the password (random source failed)");
+  }
+  // Concurrent runs on files of this directory take turns, so none loses another's change:
+  // rename() swaps the inode, so the lock is on the directory, not on the file.
+  const auto dir = std::filesystem::path(path).has_parent_path()
+                       ? std::filesystem::path(path).parent_path()
+                       : std::filesystem::path(".");
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return fail(kExitFailure, dir.string() + ": " + std::strerror(errno));
+  while (::flock(dir_fd, LOCK_EX) != 0 && errno == EINTR) {
+  }
+  status = read_user_file(o, path, text);
+  if (status == kExitOk) status = edit_and_write(o, path, text, hash);
+  ::close(dir_fd);  // releases the lock
+  return status;
 }
 
 void add_passwd(CLI::App& app, PasswdOptions& o) {

@@ -189,3 +189,18 @@ def test_the_password_is_never_echoed(tmp_path):
     code, out, err = passwd(tmp_path / "users", "alice", stdin=b"S3cr3t-Value\n")
     assert code == 0
     assert "S3cr3t-Value" not in out + err
+
+
+def test_concurrent_runs_lose_no_change(tmp_path):
+    f = tmp_path / "users"
+    procs = [subprocess.Popen([PORTICO, "passwd", str(f), f"user{i}"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+             for i in range(8)]
+    for p in procs:
+        p.stdin.write(b"pw\n")
+        p.stdin.close()
+    for p in procs:
+        assert p.wait(timeout=120) == 0, p.stderr.read()
+        p.stderr.close()
+    assert sorted(users_of(f)) == sorted(f"user{i}" for i in range(8))
+    assert sorted(os.listdir(tmp_path)) == ["users"]
