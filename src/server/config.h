@@ -115,6 +115,15 @@ struct LogConfig {
   std::string access_format_string;  // kCustom: "$remote_addr $status ..."
   uint32_t flush_interval_ms = 1000;
   uint64_t buffer_bytes = 64 * 1024;
+  uint32_t slow_request_ms = 0;                    // slow_request: log slower requests; 0 off
+  std::string request_id_header = "X-Request-Id";  // "" : ids are always generated
+};
+
+// [status]: the status page, PATH/json and PATH/metrics (docs/status.md).
+struct StatusSettings {
+  std::string path;  // empty: off
+  std::vector<std::string> allow = {"127.0.0.0/8", "::1/128"};  // CIDRs, as written
+  SourcePos pos;
 };
 
 struct ServerSettings {
@@ -142,6 +151,7 @@ struct Config {
   http::RequestLimits limits;
   uint32_t send_timeout_ms = 60'000;
   LogConfig log;
+  StatusSettings status;
   std::vector<ListenerConfig> listeners;
   std::vector<SiteConfig> sites;
 };

@@ -12,11 +12,12 @@
 #include "portico/base/did_you_mean.h"
 #include "server/access_log_format.h"
 #include "server/config_sections.h"
+#include "server/status_flags.h"
 
 namespace portico::server {
 namespace {
 
-const TableSchema kTopSchema{"", {"server", "limits", "log", "listen", "site"}};
+const TableSchema kTopSchema{"", {"server", "limits", "log", "status", "listen", "site"}};
 const TableSchema kServerSchema{
     "[server]",
     {"threads", "event_backend", "server_header", "hide_version", "allow_trace", "unknown_host",
@@ -27,12 +28,15 @@ const TableSchema kLimitsSchema{
     {"header_timeout", "body_timeout", "keepalive_timeout", "send_timeout", "max_body_size",
      "max_requests", "max_request_line", "max_header_size", "max_headers"}};
 const TableSchema kLogSchema{
-    "[log]", {"error", "level", "access", "format", "flush_interval", "buffer_size"}};
+    "[log]",
+    {"error", "level", "access", "format", "flush_interval", "buffer_size", "slow_request",
+     "request_id_header"}};
 
 const std::vector<const TableSchema*>& all_schemas() {
   static const std::vector<const TableSchema*> all = {
       &kTopSchema,  &kServerSchema, &kLimitsSchema,   &kLogSchema,     &kListenSchema, &kTlsSchema,
-      &kSiteSchema, &kRouteSchema,  &kRedirectSchema, &kRespondSchema, &kHstsSchema};
+      &kSiteSchema, &kRouteSchema,  &kRedirectSchema, &kRespondSchema, &kHstsSchema,
+      &kStatusSchema};
   return all;
 }
 
@@ -195,6 +199,16 @@ void load_log(const toml::table& t, LoadContext& ctx, LogConfig& log) {
       log.buffer_bytes = *v;
     }
   }
+  // Request ids and the slow request log (docs/status.md).
+  if (auto v = r.duration_ms("slow_request", kDay)) log.slow_request_ms = static_cast<uint32_t>(*v);
+  if (auto v = r.string("request_id_header")) {
+    std::string why = check_request_id_header(*v);
+    if (why.empty()) {
+      log.request_id_header = *v;
+    } else {
+      r.error("request_id_header", "request_id_header '" + *v + "' " + why);
+    }
+  }
   r.finish();
 }
 
@@ -226,6 +240,7 @@ void load_document(const toml::table& doc, LoadContext& ctx, Config& c) {
   if (const toml::table* t = top.table("server")) load_server(*t, ctx, c.server);
   if (const toml::table* t = top.table("limits")) load_limits(*t, ctx, c);
   if (const toml::table* t = top.table("log")) load_log(*t, ctx, c.log);
+  if (const toml::table* t = top.table("status")) load_status(*t, ctx, c.status);
   if (const toml::node* n = top.node("listen")) {
     load_listeners(*n, ctx, c.listeners);
     check_listener_overlaps(c.listeners, ctx.errors);

@@ -25,9 +25,12 @@ extern const TableSchema kRouteSchema;
 extern const TableSchema kRedirectSchema;
 extern const TableSchema kRespondSchema;
 extern const TableSchema kHstsSchema;
+extern const TableSchema kStatusSchema;
 
 // `node` is the value of the top-level "listen" key.
 void load_listeners(const toml::node& node, LoadContext& ctx, std::vector<ListenerConfig>& out);
+// The [status] table (config_status.cpp).
+void load_status(const toml::table& table, LoadContext& ctx, StatusSettings& out);
 // `node` is the value of the top-level "site" key.
 void load_sites(const toml::node& node, LoadContext& ctx, std::vector<SiteConfig>& out);
 

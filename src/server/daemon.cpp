@@ -22,6 +22,7 @@
 #include "server/daemon_process.h"
 #include "server/daemon_runtime.h"
 #include "server/daemon_snapshot.h"
+#include "server/status_service.h"
 
 namespace portico::server {
 namespace {
@@ -60,6 +61,8 @@ class Daemon {
   // server_: its listeners' transports hold it.
   std::shared_ptr<net::ClientConnectionLimiter> connection_limiter_ =
       std::make_shared<net::ClientConnectionLimiter>(0);
+  // The status page ([status]); null when off. Before server_: its loops run its handler.
+  std::unique_ptr<StatusService> status_;
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<ListenerSet> listeners_;  // base loop thread only
   std::unique_ptr<Pidfile> pidfile_;
@@ -93,8 +96,11 @@ http::ServerOptions Daemon::server_options(const Config& c,
   o.handle_signals = false;  // the daemon handles them (more than INT and TERM)
   o.shutdown_grace_ms = c.server.shutdown_timeout_ms;
   o.send_timeout_ms = c.send_timeout_ms;
+  o.slow_request_ms = c.log.slow_request_ms;
+  o.request_id_header = c.log.request_id_header;
   o.access_log = [this](const http::AccessLogEntry& e) {
     const std::shared_ptr<const Runtime>& rt = cell_.current();
+    if (status_ && rt) status_->record(e, StatusService::site_label(rt->router, e.request));
     if (rt && rt->access_log) {
       write_access_log(*rt->access_log, e, rt->router.options().trusted_proxies);
     }
@@ -121,6 +127,12 @@ int Daemon::run() {
   }
 
   try {
+    if (!config.status.path.empty()) {
+      StatusOptions so;
+      so.path = config.status.path;
+      so.allow = *net::NetworkSet::parse(config.status.allow);  // checked by the loader
+      status_ = std::make_unique<StatusService>(std::move(so));
+    }
     cell_.publish(build_runtime(loaded.config, nullptr, generation_));
     std::vector<std::shared_ptr<TlsSlot>> slots;
     connection_limiter_->set_max_per_client(config.server.max_connections_per_client);
@@ -129,9 +141,15 @@ int Daemon::run() {
       cell_.current()->router.dispatch(req, res);
     });
     // Routes with an asynchronous action (proxy) take the request at the end of its head.
-    server_->set_async_lookup(
-        [this](const http::Request& req) { return cell_.current()->router.find_async(req); });
+    // The status page ([status]) before the sites: its path is reserved.
+    server_->set_async_lookup([this](const http::Request& req) -> const http::AsyncHandler* {
+      if (status_) {
+        if (const http::AsyncHandler* h = status_->find(req)) return h;
+      }
+      return cell_.current()->router.find_async(req);
+    });
     server_->start();
+    if (status_) status_->attach(*server_);
     listeners_ = std::make_unique<ListenerSet>(*server_);
     listeners_->set_connection_limiter(connection_limiter_);
     listeners_->adopt_started(config.listeners, std::move(slots));
@@ -245,10 +263,14 @@ void Daemon::reload_main() {
       } catch (const std::future_error&) {
         return;
       }
-      if (old) {
+      bool applied = old != nullptr;
+      if (applied) {
         ++generation_;
         release_on_every_loop(std::move(old));
       }
+      if (status_) status_->note_reload(generation_, applied);
+    } else if (status_) {
+      status_->note_reload(generation_, false);
     }
     notify_systemd("READY=1\nSTATUS=serving");
   }
@@ -326,6 +348,13 @@ std::vector<std::string> restart_only_changes(const Config& a, const Config& b) 
     out.push_back("[limits]");
   }
   if (a.log.error_log != b.log.error_log) out.push_back("[log] error");
+  if (a.log.slow_request_ms != b.log.slow_request_ms ||
+      a.log.request_id_header != b.log.request_id_header) {
+    out.push_back("[log] slow_request/request_id_header");
+  }
+  if (a.status.path != b.status.path || a.status.allow != b.status.allow) {
+    out.push_back("[status]");
+  }
   return out;
 }
 

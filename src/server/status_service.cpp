@@ -117,6 +117,22 @@ void StatusService::sample(int64_t now_ms) {
   window_.add(now_ms, counts.total, counts.latency);
 }
 
+void StatusService::note_reload(uint64_t generation, bool ok) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  reload_.generation = generation;
+  reload_.last_result = ok ? "ok" : "failed";
+  reload_.last_unix_ms = unix_ms_now();
+  reload_.last_message = ok ? "" : "the previous configuration is still served; see the error log";
+}
+
+std::string_view StatusService::site_label(const http::SiteRouter& router,
+                                           const http::Request* req) {
+  if (!req) return "none";
+  const http::Site* site = router.find_site(req->host());
+  if (!site) return "none";
+  return site->hosts.empty() ? std::string_view("default") : std::string_view(site->hosts.front());
+}
+
 void StatusService::set_reload_facts(ReloadFacts facts) {
   std::lock_guard<std::mutex> lock(mutex_);
   reload_ = std::move(facts);

@@ -22,6 +22,7 @@
 #include "portico/http/request_window.h"
 #include "portico/http/server.h"
 #include "portico/http/server_status.h"
+#include "portico/http/site_router.h"
 #include "portico/net/cidr.h"
 #include "server/status_report.h"
 
@@ -61,6 +62,12 @@ class StatusService {
   void attach(http::Server& server);
   // The configuration facts shown (thread-safe).
   void set_reload_facts(ReloadFacts facts);
+  // A reload finished: ok, serving `generation` now, or failed (the old one still runs).
+  void note_reload(uint64_t generation, bool ok);
+
+  // The site label of a request: the first name of the site that serves it, "default" for a
+  // site without names, "none" when no site claims it (or the request could not be parsed).
+  static std::string_view site_label(const http::SiteRouter& router, const http::Request* req);
 
   // The report around a connection picture (the handler calls it once the picture arrived).
   StatusReport report(http::ServerStatus server) const;
