@@ -121,7 +121,7 @@ struct LogConfig {
 
 // [status]: the status page, PATH/json and PATH/metrics (docs/status.md).
 struct StatusSettings {
-  std::string path;  // empty: off
+  std::string path;                                             // empty: off
   std::vector<std::string> allow = {"127.0.0.0/8", "::1/128"};  // CIDRs, as written
   SourcePos pos;
 };

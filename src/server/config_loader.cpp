@@ -27,16 +27,15 @@ const TableSchema kLimitsSchema{
     "[limits]",
     {"header_timeout", "body_timeout", "keepalive_timeout", "send_timeout", "max_body_size",
      "max_requests", "max_request_line", "max_header_size", "max_headers"}};
-const TableSchema kLogSchema{
-    "[log]",
-    {"error", "level", "access", "format", "flush_interval", "buffer_size", "slow_request",
-     "request_id_header"}};
+const TableSchema kLogSchema{"[log]",
+                             {"error", "level", "access", "format", "flush_interval", "buffer_size",
+                              "slow_request", "request_id_header"}};
 
 const std::vector<const TableSchema*>& all_schemas() {
   static const std::vector<const TableSchema*> all = {
-      &kTopSchema,  &kServerSchema, &kLimitsSchema,   &kLogSchema,     &kListenSchema, &kTlsSchema,
-      &kSiteSchema, &kRouteSchema,  &kRedirectSchema, &kRespondSchema, &kHstsSchema,
-      &kStatusSchema};
+      &kTopSchema,      &kServerSchema,  &kLimitsSchema, &kLogSchema,
+      &kListenSchema,   &kTlsSchema,     &kSiteSchema,   &kRouteSchema,
+      &kRedirectSchema, &kRespondSchema, &kHstsSchema,   &kStatusSchema};
   return all;
 }
 
