@@ -358,7 +358,8 @@ void ProxyRequest::on_upstream_end() {
   finish();
 }
 
-void ProxyRequest::on_upstream_failed(UpstreamFailure failure, bool response_started) {
+void ProxyRequest::on_upstream_failed(UpstreamFailure failure, bool response_started,
+                                      std::string_view detail) {
   if (done_) return;
   auto self = shared_from_this();
   conn_id_ = 0;  // the connection is closing on its own
@@ -372,7 +373,13 @@ void ProxyRequest::on_upstream_failed(UpstreamFailure failure, bool response_sta
   const Cause cause = failure == UpstreamFailure::kTimeout  ? Cause::kTimeout
                       : failure == UpstreamFailure::kClosed ? Cause::kReset
                                                             : Cause::kBadResponse;
-  attempt_failed(cause, response_started, to_string(failure));
+  std::string why(to_string(failure));
+  if (!detail.empty()) {
+    why += " (";
+    why += detail;
+    why += ')';
+  }
+  attempt_failed(cause, response_started, why);
 }
 
 bool ProxyRequest::may_retry(bool response_started) const {

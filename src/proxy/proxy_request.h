@@ -30,7 +30,11 @@ class ProxyRequest final : public UpstreamOwner, public std::enable_shared_from_
   bool on_upstream_body(std::string_view data) override;
   void on_upstream_end() override;
   void on_upstream_writable() override;
-  void on_upstream_failed(UpstreamFailure failure, bool response_started) override;
+  void on_upstream_failed(UpstreamFailure failure, bool response_started) override {
+    on_upstream_failed(failure, response_started, {});
+  }
+  void on_upstream_failed(UpstreamFailure failure, bool response_started,
+                          std::string_view detail) override;
 
  private:
   // Why an attempt failed, as far as the client's answer and the retry decision go.

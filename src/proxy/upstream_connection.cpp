@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "portico/net/buffer.h"
+#include "portico/tls/tls_client.h"
 
 namespace portico::proxy {
 
@@ -252,7 +254,7 @@ void UpstreamConnection::fail(net::TcpConnection& conn, UpstreamFailure failure)
   auto owner = owner_.lock();
   owner_.reset();
   conn.force_close();
-  if (owner) owner->on_upstream_failed(failure, response_started_);
+  if (owner) owner->on_upstream_failed(failure, response_started_, {});
 }
 
 void UpstreamConnection::on_write_complete(net::TcpConnection& /*conn*/) {
@@ -304,7 +306,11 @@ void UpstreamConnection::on_closed(net::TcpConnection& conn) {
     phase_ = Phase::kFailed;
     auto owner = owner_.lock();
     owner_.reset();
-    if (owner) owner->on_upstream_failed(UpstreamFailure::kClosed, response_started_);
+    if (!owner) return;
+    // Why it closed: a TLS failure says most; else the errno (ECONNRESET), else an orderly FIN.
+    std::string detail = tls::tls_failure_reason(conn.transport());
+    if (detail.empty() && conn.close_error() != 0) detail = std::strerror(conn.close_error());
+    owner->on_upstream_failed(UpstreamFailure::kClosed, response_started_, detail);
   }
 }
 

@@ -47,6 +47,12 @@ class UpstreamOwner {
   virtual void on_upstream_writable() = 0;
   // The exchange failed; `response_started`: some response byte had arrived.
   virtual void on_upstream_failed(UpstreamFailure failure, bool response_started) = 0;
+  // The same with what is known of the cause (a TLS failure, the errno that closed the
+  // connection), for the log; by default the two-argument form.
+  virtual void on_upstream_failed(UpstreamFailure failure, bool response_started,
+                                  std::string_view /*detail*/) {
+    on_upstream_failed(failure, response_started);
+  }
 };
 
 struct UpstreamTimeouts {
