@@ -109,6 +109,9 @@ void add_forward_proxy_command(CLI::App& app, ForwardProxyCommandOptions& o) {
   cmd->add_option("--threads,-t", o.threads, "Worker threads (default: number of cores)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--access-log", o.access_log, "Access log file, '-' for stdout");
+  cmd->add_option("--access-log-format", o.access_log_format,
+                  "combined (with the proxy's note appended) or json")
+      ->check(CLI::IsMember({"combined", "json"}));
   cmd->add_option("--error-log", o.error_log, "Error log file (default: stderr)");
   cmd->add_option("--log-level", o.log_level, "Error log level")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
@@ -138,7 +141,19 @@ int run_forward_proxy(const ForwardProxyCommandOptions& o) {
   std::unique_ptr<AccessLog> access_log;
   try {
     if (!o.access_log.empty()) {
-      access_log = std::make_unique<AccessLog>(o.access_log);
+      // Combined format plus the proxy's note: target, address, bytes each way, duration and
+      // why the tunnel ended (docs/forward-proxy.md). --access-log-format json has it as "note".
+      AccessLogOptions lo;
+      lo.path = o.access_log;
+      if (o.access_log_format == "json") {
+        lo.format = AccessLogFormat::kJson;
+      } else {
+        lo.format = AccessLogFormat::kCustom;
+        lo.format_string =
+            "$remote_addr - - [$time_local] \"$request\" $status $body_bytes_sent "
+            "\"$http_referer\" \"$http_user_agent\" $request_time $note";
+      }
+      access_log = std::make_unique<AccessLog>(lo);
       const AccessLog* log = access_log.get();
       options.access_log = [log](const http::AccessLogEntry& e) { log->write(e); };
     }

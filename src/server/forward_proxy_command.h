@@ -30,6 +30,7 @@ struct ForwardProxyCommandOptions {
   std::string dns_servers;  // c-ares CSV; empty: /etc/resolv.conf
   int threads = 0;
   std::string access_log;
+  std::string access_log_format = "combined";  // combined (+ note) | json
   std::string error_log;
   std::string log_level = "info";
 };

@@ -7,6 +7,7 @@ Targets are on loopback, which the proxy denies by default: the tests opt in wit
 """
 import hashlib
 import os
+import re
 import resource
 import selectors
 import socket
@@ -169,8 +170,15 @@ def test_curl_through_a_connect_tunnel_to_an_https_portico(fwd, start_portico, s
     r = curl("--cacert", pki.ca_cert, "-x", proxy.url, f"https://127.0.0.1:{tls_port}/big.bin")
     assert r.returncode == 0, r.stderr
     assert r.stdout == big_content()
-    # The access log line of a tunnel carries the target, the address and bytes each way.
+    # The access log line of a tunnel carries the target, the address, bytes each way and the
+    # duration, written when the tunnel ends.
     wait_until(lambda: proxy.stdout().count("CONNECT 127.0.0.1:") >= 2, 10, message="log")
+    lines = [ln for ln in proxy.stdout().splitlines() if "CONNECT 127.0.0.1:" in ln]
+    m = re.search(r"target=127\.0\.0\.1:(\d+) addr=127\.0\.0\.1:\d+ up=(\d+) down=(\d+) "
+                  r"ms=\d+ reason=\S+", lines[1])
+    assert m, lines[1]
+    assert int(m.group(1)) == tls_port
+    assert int(m.group(2)) > 0 and int(m.group(3)) > len(big_content()), lines[1]
 
 
 def test_curl_absolute_form_and_connect_to_a_plain_server(fwd, origin):
