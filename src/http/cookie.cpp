@@ -44,10 +44,12 @@ bool starts_with_icase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
-size_t parse_into(std::string_view field, std::vector<CookieView>& out, const CookieLimits& limits,
-                  size_t& pairs_left) {
-  size_t added = 0;
-  while (!field.empty() && pairs_left > 0 && out.size() < limits.max_cookies) {
+// Walks the ';'-separated pieces of one Cookie field, calling on_pair(name, value) for each
+// well-formed pair until it returns false or the piece budget is spent. Returns false when
+// stopped by on_pair.
+template <typename OnPair>
+bool for_each_pair(std::string_view field, size_t& pairs_left, OnPair on_pair) {
+  while (!field.empty() && pairs_left > 0) {
     --pairs_left;
     const size_t semi = field.find(';');
     std::string_view piece = field.substr(0, semi);
@@ -59,12 +61,24 @@ size_t parse_into(std::string_view field, std::vector<CookieView>& out, const Co
     const std::string_view value = unquote(trim_ows(piece.substr(eq + 1)));
     if (!is_token(name)) continue;
     if (!std::all_of(value.begin(), value.end(), is_lenient_value_byte)) continue;
+    if (!on_pair(name, value)) return false;
+  }
+  return true;
+}
+
+size_t parse_into(std::string_view field, std::vector<CookieView>& out, const CookieLimits& limits,
+                  size_t& pairs_left) {
+  size_t added = 0;
+  if (out.size() >= limits.max_cookies) return 0;
+  for_each_pair(field, pairs_left, [&](std::string_view name, std::string_view value) {
     const bool seen =
         std::any_of(out.begin(), out.end(), [name](const CookieView& c) { return c.name == name; });
-    if (seen) continue;
-    out.push_back({name, value});
-    ++added;
-  }
+    if (!seen) {
+      out.push_back({name, value});
+      ++added;
+    }
+    return out.size() < limits.max_cookies;
+  });
   return added;
 }
 
@@ -92,10 +106,19 @@ std::vector<CookieView> parse_cookies(const Request& request, const CookieLimits
 
 std::optional<std::string_view> find_cookie(const Request& request, std::string_view name,
                                             const CookieLimits& limits) {
-  for (const auto& c : parse_cookies(request, limits)) {
-    if (c.name == name) return c.value;
+  // No list is built: the first well-formed pair of that name is the answer (first wins).
+  size_t pairs_left = limits.max_pairs;
+  std::optional<std::string_view> found;
+  for (const auto& h : request.headers()) {
+    if (!iequals(h.name, "Cookie")) continue;
+    const bool more =
+        for_each_pair(h.value, pairs_left, [&](std::string_view n, std::string_view v) {
+          if (n == name) found = v;
+          return !found;
+        });
+    if (!more || pairs_left == 0) break;
   }
-  return std::nullopt;
+  return found;
 }
 
 bool is_valid_cookie_name(std::string_view name, std::string* why) {

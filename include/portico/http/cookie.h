@@ -46,8 +46,8 @@ size_t parse_cookie_header(std::string_view field_value, std::vector<CookieView>
 // under one set of limits.
 std::vector<CookieView> parse_cookies(const Request& request, const CookieLimits& limits = {});
 
-// The first cookie of that name (names are case-sensitive, RFC 6265 5.3 step 11 compares them
-// exactly), or nullopt.
+// The first well-formed cookie of that name among the first max_pairs pieces (names are
+// case-sensitive: RFC 6265 5.3 step 11 compares them exactly), or nullopt. Allocates nothing.
 std::optional<std::string_view> find_cookie(const Request& request, std::string_view name,
                                             const CookieLimits& limits = {});
 

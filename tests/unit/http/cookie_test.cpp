@@ -103,6 +103,19 @@ TEST(CookieParse, ReadsEveryCookieFieldOfTheRequestFirstWins) {
   EXPECT_EQ(find_cookie(req.request(), "zz"), std::nullopt);
 }
 
+TEST(CookieParse, FindCookieSkipsMalformedPairsAndStopsAtTheBudget) {
+  testing::TestRequest req({{"Cookie", std::string("a=x\x01y; a=ok; a=later")}});
+  EXPECT_EQ(find_cookie(req.request(), "a"), "ok");
+  std::string many;
+  for (int i = 0; i < 50; ++i) many += "x=1; ";
+  testing::TestRequest deep({{"Cookie", many + "sid=v"}});
+  EXPECT_EQ(find_cookie(deep.request(), "sid"), "v");
+  EXPECT_EQ(find_cookie(deep.request(), "sid", {.max_pairs = 10}), std::nullopt);
+  testing::TestRequest split({{"Cookie", many}, {"Cookie", "sid=w"}});
+  EXPECT_EQ(find_cookie(split.request(), "sid"), "w");
+  EXPECT_EQ(find_cookie(split.request(), "sid", {.max_pairs = 50}), std::nullopt);
+}
+
 TEST(CookieParse, NoCookieFieldMeansNoCookies) {
   testing::TestRequest req({{"Host", "x"}});
   EXPECT_TRUE(parse_cookies(req.request()).empty());
