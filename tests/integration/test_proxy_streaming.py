@@ -140,3 +140,35 @@ def test_websocket_many_messages_both_ways_concurrently(backends, proxy):
     s.sendall(make_frame(8, b"", mask))
     assert read_frame(f)[0] == 8
     s.close()
+
+
+def test_a_client_leaving_mid_download_closes_the_upstream_connection(backends, proxy):
+    from procutil import wait_until
+    (b,) = backends(1)
+    p = proxy([b], "--pool-size", "0")
+    baseline = p.fd_count()
+    s = socket.create_connection(p.host_port, timeout=20)
+    s.sendall(f"GET /big?n={TOTAL * 5} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+    received = 0
+    while received < MIB:
+        received += len(s.recv(65536))
+    s.close()
+    # Both the client's and the upstream's sockets go away; nothing leaks.
+    wait_until(lambda: p.fd_count() == baseline, 20, message="proxy fds back to baseline")
+    c = Client(p)
+    assert c.who() == "b0"
+    c.close()
+
+
+def test_a_tunnel_closed_by_the_client_closes_the_upstream_side(backends, proxy):
+    from procutil import wait_until
+    (b,) = backends(1)
+    p = proxy([b])
+    baseline = p.fd_count()
+    s, f, status, _, _ = ws_handshake(p)
+    assert status.startswith(b"HTTP/1.1 101")
+    s.sendall(make_frame(1, b"hi", b"\x00\x00\x00\x01"))
+    assert read_frame(f) == (1, b"hi")
+    f.close()
+    s.close()  # no close frame: the client just goes away
+    wait_until(lambda: p.fd_count() == baseline, 20, message="proxy fds back to baseline")
