@@ -23,28 +23,50 @@ using IndexMap = std::unordered_map<std::string, size_t, StringHash, std::equal_
 
 constexpr std::string_view kAcmeChallengePrefix = "/.well-known/acme-challenge/";
 
-// A refusal decided by find_async() for the dispatch() that follows on the same thread, so the
-// check (a rate-limit rejection, a failed login) is counted once. Keyed by the request's head
-// and connection ids: a stale entry (dispatch never ran) cannot match another request.
+// Refusals decided by find_async() for the dispatch() that follows for the same request on this
+// thread, so a check (a rate-limit rejection, a failed login) is counted once. Keyed by the
+// connection id and the request head (the same object for the probe and the dispatch). A new
+// lookup on a connection drops what was left for it, so an entry can never answer a later
+// request; a few slots cover connections whose bodies are still arriving.
 struct DeniedRequest {
-  const RequestHead* head = nullptr;
   uint64_t connection_id = 0;
-  uint32_t request_index = 0;
-  Response response;
+  const RequestHead* head = nullptr;
+  std::optional<Response> response;
 };
-thread_local std::optional<DeniedRequest> t_denied;
+constexpr size_t kDeniedSlots = 8;
+thread_local DeniedRequest t_denied[kDeniedSlots];
+thread_local size_t t_denied_next = 0;
 
-bool same_request(const DeniedRequest& d, const Request& req) {
-  return d.head == &req.head() && d.connection_id == req.connection().connection_id &&
-         d.request_index == req.connection().request_index;
+void forget_denied(const Request& req) {
+  for (DeniedRequest& d : t_denied) {
+    if (d.response && d.connection_id == req.connection().connection_id) d.response.reset();
+  }
+}
+
+void remember_denied(const Request& req, Response refusal) {
+  forget_denied(req);
+  DeniedRequest& d = t_denied[t_denied_next];
+  t_denied_next = (t_denied_next + 1) % kDeniedSlots;
+  d = DeniedRequest{req.connection().connection_id, &req.head(), std::move(refusal)};
+}
+
+// The refusal find_async() decided for this request, consumed; nullopt if none.
+std::optional<Response> take_denied(const Request& req) {
+  for (DeniedRequest& d : t_denied) {
+    if (d.response && d.connection_id == req.connection().connection_id && d.head == &req.head()) {
+      std::optional<Response> out = std::move(d.response);
+      d.response.reset();
+      return out;
+    }
+  }
+  return std::nullopt;
 }
 
 // Runs the policy's checks; false when `res` is now the refusal to send.
 bool admit(const AccessPolicy& policy, const TrustedProxies& trusted, const Request& req,
            Response& res) {
-  if (t_denied && same_request(*t_denied, req)) {
-    res = std::move(t_denied->response);
-    t_denied.reset();
+  if (std::optional<Response> refusal = take_denied(req)) {
+    res = std::move(*refusal);
     return false;
   }
   if (policy.empty()) return true;
@@ -428,6 +450,7 @@ void SiteRouter::dispatch(const Request& req, Response& res) const {
 const AsyncHandler* SiteRouter::find_async(const Request& req) const {
   const Impl& im = *impl_;
   if (!im.has_async) return nullptr;
+  forget_denied(req);  // a new request on this connection: nothing left over may answer it
   std::string hostname = normalize_host(req.host());
   const Impl::SiteEntry* entry = im.find_entry(hostname);
   if (!entry) return nullptr;
@@ -458,8 +481,7 @@ const AsyncHandler* SiteRouter::find_async(const Request& req) const {
       Response refusal;
       const net::IpAddress client = client_address(req, im.options.trusted_proxies);
       if (check_access(policy, req, client, refusal) != AccessVerdict::kAllowed) {
-        t_denied = DeniedRequest{&req.head(), req.connection().connection_id,
-                                 req.connection().request_index, std::move(refusal)};
+        remember_denied(req, std::move(refusal));
         return nullptr;  // dispatch() sends the refusal
       }
     }

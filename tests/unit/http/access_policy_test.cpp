@@ -30,6 +30,14 @@ class TestRequest {
   }
   TestRequest(const TestRequest&) = delete;
   Request request() const { return Request(head_, {}, info_); }
+  // The connection numbers requests only once it answers them: the probe handed to find_async()
+  // and the request given to dispatch() differ in request_index (and are separate objects).
+  void set_request_index(uint32_t i) { info_.request_index = i; }
+  // The next request on the same connection: a connection reuses its one RequestHead.
+  void set_target(std::string target) {
+    target_ = std::move(target);
+    head_.target = head_.path = target_;
+  }
 
  private:
   static inline uint64_t next_id_ = 1;
@@ -195,18 +203,37 @@ TEST(SiteRouterAccess, AsyncLookupRefusesAndDispatchAnswersOnce) {
   std::vector<Status> answers;
   for (int i = 0; i < 4; ++i) {
     TestRequest t("192.0.2.1:1", "/api/x");
-    Request req = t.request();
-    if (router.find_async(req) != nullptr) {
+    t.set_request_index(7);
+    if (router.find_async(t.request()) != nullptr) {
       answers.push_back(Status::kOk);
       continue;
     }
+    t.set_request_index(8);
     Response res;
-    router.dispatch(req, res);
+    router.dispatch(t.request(), res);
     answers.push_back(res.status());
   }
   EXPECT_EQ(answers, (std::vector<Status>{Status::kOk, Status::kOk, Status::kTooManyRequests,
                                           Status::kTooManyRequests}));
   EXPECT_EQ(r.access.rate_limit->rejected(), 2u);  // each refusal counted once
+}
+
+TEST(SiteRouterAccess, ALeftOverRefusalNeverAnswersAnotherRequest) {
+  Clock clock;
+  Route r{.path = "/api/", .action = AsyncHandler([](std::shared_ptr<Exchange>) {})};
+  r.access.rate_limit = limiter(1, clock);
+  Route page{.path = "/page", .action = ok()};
+  SiteRouter router({site_with({r, page})});
+  TestRequest conn("192.0.2.1:1", "/api/x");
+  EXPECT_NE(router.find_async(conn.request()), nullptr);
+  EXPECT_EQ(router.find_async(conn.request()), nullptr);  // refused; its dispatch never runs
+  // The connection's next request (same head object, same connection id) is not answered by
+  // the refusal left over from the one before.
+  conn.set_target("/page");
+  EXPECT_EQ(router.find_async(conn.request()), nullptr);
+  Response res;
+  router.dispatch(conn.request(), res);
+  EXPECT_EQ(res.status(), Status::kOk);
 }
 
 TEST(SiteRouterAccess, AsyncLookupRefusesADeniedAddress) {
