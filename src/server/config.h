@@ -17,6 +17,7 @@
 #include "portico/net/event_loop.h"
 #include "portico/net/inet_address.h"
 #include "portico/net/tcp_server.h"
+#include "portico/proxy/forward_proxy.h"
 #include "portico/proxy/proxy_options.h"
 
 namespace portico::server {
@@ -152,6 +153,8 @@ struct Config {
   uint32_t send_timeout_ms = 60'000;
   LogConfig log;
   StatusSettings status;
+  // [forward_proxy]: CONNECT and absolute-form requests on every listener (forward-proxy.md).
+  std::optional<proxy::ForwardProxyOptions> forward_proxy;
   std::vector<ListenerConfig> listeners;
   std::vector<SiteConfig> sites;
 };

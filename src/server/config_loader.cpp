@@ -11,13 +11,15 @@
 
 #include "portico/base/did_you_mean.h"
 #include "server/access_log_format.h"
+#include "server/config_forward_proxy.h"
 #include "server/config_sections.h"
 #include "server/status_flags.h"
 
 namespace portico::server {
 namespace {
 
-const TableSchema kTopSchema{"", {"server", "limits", "log", "status", "listen", "site"}};
+const TableSchema kTopSchema{
+    "", {"server", "limits", "log", "status", "forward_proxy", "listen", "site"}};
 const TableSchema kServerSchema{
     "[server]",
     {"threads", "event_backend", "server_header", "hide_version", "allow_trace", "unknown_host",
@@ -33,9 +35,9 @@ const TableSchema kLogSchema{"[log]",
 
 const std::vector<const TableSchema*>& all_schemas() {
   static const std::vector<const TableSchema*> all = {
-      &kTopSchema,      &kServerSchema,  &kLimitsSchema, &kLogSchema,
-      &kListenSchema,   &kTlsSchema,     &kSiteSchema,   &kRouteSchema,
-      &kRedirectSchema, &kRespondSchema, &kHstsSchema,   &kStatusSchema};
+      &kTopSchema,  &kServerSchema, &kLimitsSchema,      &kLogSchema,      &kListenSchema,
+      &kTlsSchema,  &kSiteSchema,   &kRouteSchema,       &kRedirectSchema, &kRespondSchema,
+      &kHstsSchema, &kStatusSchema, &kForwardProxySchema};
   return all;
 }
 
@@ -240,6 +242,9 @@ void load_document(const toml::table& doc, LoadContext& ctx, Config& c) {
   if (const toml::table* t = top.table("limits")) load_limits(*t, ctx, c);
   if (const toml::table* t = top.table("log")) load_log(*t, ctx, c.log);
   if (const toml::table* t = top.table("status")) load_status(*t, ctx, c.status);
+  if (const toml::table* t = top.table("forward_proxy")) {
+    c.forward_proxy = load_forward_proxy(*t, ctx);
+  }
   if (const toml::node* n = top.node("listen")) {
     load_listeners(*n, ctx, c.listeners);
     check_listener_overlaps(c.listeners, ctx.errors);

@@ -14,6 +14,7 @@
 #include "base/build_info.h"
 #include "portico/base/log.h"
 #include "portico/http/server.h"
+#include "portico/proxy/forward_proxy.h"
 #include "server/access_setup.h"
 #include "server/cli.h"
 #include "server/config_loader.h"
@@ -146,7 +147,11 @@ int Daemon::run() {
       if (status_) {
         if (const http::AsyncHandler* h = status_->find(req)) return h;
       }
-      return cell_.current()->router.find_async(req);
+      const auto& runtime = cell_.current();
+      if (runtime->forward_proxy && proxy::is_forward_proxy_request(req)) {
+        return &runtime->forward_proxy;
+      }
+      return runtime->router.find_async(req);
     });
     server_->start();
     if (status_) status_->attach(*server_);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "portico/http/static_files.h"
+#include "portico/proxy/forward_proxy.h"
 #include "portico/proxy/proxy_handler.h"
 #include "server/access_setup.h"
 
@@ -114,8 +115,12 @@ std::shared_ptr<const Runtime> build_runtime(std::shared_ptr<const Config> confi
       log = std::make_shared<AccessLog>(*options);
     }
   }
-  return std::make_shared<const Runtime>(
-      Runtime{std::move(config), std::move(router), std::move(log), generation});
+  http::AsyncHandler forward_proxy;
+  if (config->forward_proxy) {
+    forward_proxy = proxy::make_forward_proxy_handler(*config->forward_proxy);
+  }
+  return std::make_shared<const Runtime>(Runtime{
+      std::move(config), std::move(router), std::move(log), std::move(forward_proxy), generation});
 }
 
 }  // namespace portico::server

@@ -15,6 +15,8 @@ struct Runtime {
   std::shared_ptr<const Config> config;
   http::SiteRouter router;
   std::shared_ptr<AccessLog> access_log;  // null: no access log
+  // [forward_proxy]: takes CONNECT and absolute-form requests before the sites; empty: none.
+  http::AsyncHandler forward_proxy;
   uint64_t generation = 0;
 };
 

@@ -544,3 +544,69 @@ def test_stopping_with_open_tunnels_and_pending_connects_exits_cleanly(fwd, echo
     for f in fillers:
         f.close()
     srv.close()
+
+
+def forward_proxy_config(tmp_path, section):
+    (tmp_path / "www").mkdir(exist_ok=True)
+    (tmp_path / "www" / "index.html").write_text("the site\n")
+    path = tmp_path / "portico.toml"
+    path.write_text(f"""
+[server]
+threads = 2
+
+[[listen]]
+address = "127.0.0.1:0"
+
+[forward_proxy]
+{section}
+
+[[site]]
+root = "www"
+""")
+    return str(path)
+
+
+def test_config_forward_proxy_section_serves_proxy_requests_beside_the_sites(
+        start_portico, tmp_path, echo_server, origin):
+    echo = echo_server("echo")
+    conf = forward_proxy_config(tmp_path, f"""
+allow_ports = [{echo.port}, {origin.port}]
+allow_networks = ["127.0.0.0/8"]
+idle_timeout = "1m"
+""")
+    check = subprocess.run([PORTICO, "check", "-c", conf], capture_output=True, timeout=30)
+    assert check.returncode == 0, check.stderr
+    p = start_portico("run", "-c", conf)
+    # CONNECT and absolute-form requests go to the proxy ...
+    s, status, _ = connect_through(p, f"127.0.0.1:{echo.port}")
+    assert status == 200
+    s.sendall(b"through the config")
+    assert s.recv(64) == b"through the config"
+    s.close()
+    r = curl("-x", p.url, f"http://127.0.0.1:{origin.port}/hello.txt")
+    assert r.stdout == HELLO_TXT, r
+    # ... its rules apply ...
+    _, status, _ = connect_through(p, "127.0.0.1:443")
+    assert status == 403
+    # ... and origin-form requests still reach the sites.
+    r = curl(p.url + "/")
+    assert r.stdout == b"the site\n"
+
+
+def test_config_forward_proxy_errors_name_file_line_and_column(tmp_path):
+    conf = forward_proxy_config(tmp_path, """
+allow_ports = [443, 0]
+allow_networks = ["10.0.0.1/8"]
+alow_hosts = ["x"]
+""")
+    r = subprocess.run([PORTICO, "check", "-c", conf], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert re.search(r"portico\.toml:10:21: a port in 'allow_ports'", r.stderr), r.stderr
+    assert re.search(r"portico\.toml:12:1: unknown key 'alow_hosts'", r.stderr), r.stderr
+    conf = forward_proxy_config(tmp_path, 'allow_networks = ["10.0.0.1/8"]')
+    r = subprocess.run([PORTICO, "check", "-c", conf], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert "allow_networks: '10.0.0.1/8'" in r.stderr, r.stderr
+    conf = forward_proxy_config(tmp_path, 'auth_file = "missing-users"')
+    r = subprocess.run([PORTICO, "check", "-c", conf], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "auth_file 'missing-users'" in r.stderr, r.stderr
