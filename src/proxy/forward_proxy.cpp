@@ -110,7 +110,7 @@ void handle(const std::shared_ptr<const ForwardShared>& shared,
     return;
   }
 
-  ForwardWorker& worker = ForwardWorker::for_loop(ex->loop(), *shared);
+  ForwardWorker& worker = ForwardWorker::for_loop(ex->loop(), shared);
   if (!connect) {
     auto request =
         std::make_shared<ForwardRequest>(shared, worker, std::move(ex), std::move(target));

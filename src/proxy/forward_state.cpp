@@ -21,10 +21,14 @@ std::vector<std::unique_ptr<ForwardWorker>>& orphans() {
 }
 
 struct Registry {
-  std::unordered_map<uint64_t, std::unique_ptr<ForwardWorker>> workers;
+  struct Entry {
+    std::weak_ptr<const ForwardShared> owner;
+    std::unique_ptr<ForwardWorker> worker;
+  };
+  std::unordered_map<uint64_t, Entry> workers;
   ~Registry() {
     std::lock_guard<std::mutex> lock(orphan_mutex());
-    for (auto& [id, w] : workers) orphans().push_back(std::move(w));
+    for (auto& [id, e] : workers) orphans().push_back(std::move(e.worker));
   }
 };
 
@@ -74,13 +78,18 @@ ForwardShared::ForwardShared(const ForwardProxyOptions& o)
   forward.via_pseudonym = o.via_pseudonym;
 }
 
-ForwardWorker& ForwardWorker::for_loop(net::EventLoop* loop, const ForwardShared& shared) {
+ForwardWorker& ForwardWorker::for_loop(net::EventLoop* loop,
+                                       const std::shared_ptr<const ForwardShared>& shared) {
   auto& workers = registry().workers;
-  auto it = workers.find(shared.id);
-  if (it != workers.end()) return *it->second;
-  auto w = std::make_unique<ForwardWorker>(loop, shared.options.dns);
+  auto it = workers.find(shared->id);
+  if (it != workers.end()) return *it->second.worker;
+  // A new handler (a reload): the workers of handlers nobody uses any more go now. Nothing of
+  // theirs is in flight (a tunnel or request would hold its ForwardShared), so their resolvers
+  // have no pending callbacks.
+  std::erase_if(workers, [](const auto& kv) { return kv.second.owner.expired(); });
+  auto w = std::make_unique<ForwardWorker>(loop, shared->options.dns);
   ForwardWorker& ref = *w;
-  workers.emplace(shared.id, std::move(w));
+  workers.emplace(shared->id, Registry::Entry{shared, std::move(w)});
   return ref;
 }
 

@@ -53,10 +53,13 @@ struct ForwardShared {
   uint64_t id = 0;  // unique per handler; keys the per-loop registry
 };
 
-// One handler's state on one loop. Lives until the loop's thread ends.
+// One handler's state on one loop. Lives while its handler (or a tunnel or request of it) does:
+// a worker whose ForwardShared is gone is dropped when the loop next creates one (a reload), and
+// the rest when the loop's thread ends.
 class ForwardWorker {
  public:
-  static ForwardWorker& for_loop(net::EventLoop* loop, const ForwardShared& shared);
+  static ForwardWorker& for_loop(net::EventLoop* loop,
+                                 const std::shared_ptr<const ForwardShared>& shared);
 
   ForwardWorker(net::EventLoop* loop, const DnsOptions& dns)
       : resolver_(std::make_unique<DnsResolver>(loop, dns)) {}
