@@ -5,7 +5,10 @@
 //   http::SessionManager sessions({.keys = {key_from_config}}, store);  // throws on a bad key
 //   server.router().get("/", [&](const Request& req, Response& res) {
 //     http::Session s = sessions.load(req);
-//     int n = std::stoi(std::string(s.get("count").value_or("0"))) + 1;
+//     std::string_view v = s.get("count").value_or("0");
+//     int n = 0;
+//     std::from_chars(v.data(), v.data() + v.size(), n);
+//     ++n;
 //     s.set("count", std::to_string(n));
 //     sessions.save(req, s, res);   // stores it; Set-Cookie when the session is new
 //     res.set_body(std::to_string(n), "text/plain");
