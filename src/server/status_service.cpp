@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <unordered_map>
 
@@ -25,12 +26,14 @@ int64_t steady_ms_now() {
 // Each worker thread's map from site name to metrics index: the name is interned (a lock)
 // once per thread and name, then found without one.
 struct SiteCache {
-  const void* owner = nullptr;
+  uint64_t owner = 0;  // StatusService::id_ (never reused, unlike an address)
   std::unordered_map<std::string, uint32_t> index;
 };
 thread_local SiteCache t_sites;
 
 constexpr int64_t kListenerRescanMs = 5000;
+
+std::atomic<uint64_t> g_next_service_id{1};
 
 }  // namespace
 
@@ -54,6 +57,7 @@ std::string StatusService::normalize_path(std::string_view path, std::string* er
 
 StatusService::StatusService(StatusOptions options)
     : options_(std::move(options)),
+      id_(g_next_service_id.fetch_add(1)),
       start_unix_ms_(unix_ms_now()),
       start_steady_ms_(steady_ms_now()) {
   metrics_.intern_site("default");
@@ -71,7 +75,7 @@ http::AccessLogSink StatusService::count_then(http::AccessLogSink next) {
 
 void StatusService::record(const http::AccessLogEntry& e, std::string_view site) {
   SiteCache& cache = t_sites;
-  if (cache.owner != this) cache = SiteCache{this, {}};
+  if (cache.owner != id_) cache = SiteCache{id_, {}};
   uint32_t index = 0;
   if (auto it = cache.index.find(std::string(site)); it != cache.index.end()) {
     index = it->second;

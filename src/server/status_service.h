@@ -78,6 +78,7 @@ class StatusService {
   void sample(int64_t now_ms);
 
   const StatusOptions options_;
+  const uint64_t id_;  // process-unique, keys the per-thread site name cache
   const int64_t start_unix_ms_;
   const int64_t start_steady_ms_;
   http::RequestMetrics metrics_;
