@@ -151,7 +151,8 @@ void ProxyRequest::connect(const net::InetAddress& address) {
   co.connect_timeout = std::chrono::milliseconds(options_.connect_timeout_ms);
   auto client = std::make_unique<net::TcpClient>(loop_, address, co);
   const ResponseLimits limits = options_.response_limits;
-  const UpstreamTimeouts timeouts{options_.send_timeout_ms, options_.read_timeout_ms};
+  const UpstreamTimeouts timeouts{options_.connect_timeout_ms, options_.send_timeout_ms,
+                                  options_.read_timeout_ms};
   client->set_handler_factory([limits, timeouts](net::TcpConnection&) {
     return std::make_unique<UpstreamConnection>(limits, timeouts);
   });

@@ -60,6 +60,12 @@ void UpstreamConnection::begin(net::TcpConnection& conn, std::weak_ptr<UpstreamO
 void UpstreamConnection::arm_timeout(net::TcpConnection& conn) {
   // While the client is slower than the upstream (paused), the client side's send timeout
   // governs; the upstream is not to blame for waiting.
+  if (conn.state() == net::TcpConnection::State::kConnecting) {
+    // A request may be queued while the TLS handshake runs: the handshake gets the connect
+    // deadline, and on_connected re-arms with the request's own.
+    conn.set_idle_timeout(std::chrono::milliseconds(timeouts_.handshake_timeout_ms));
+    return;
+  }
   const uint32_t ms = paused_                                         ? 0
                       : request_complete_ || phase_ == Phase::kTunnel ? timeouts_.read_timeout_ms
                                                                       : timeouts_.send_timeout_ms;
@@ -255,6 +261,10 @@ void UpstreamConnection::fail(net::TcpConnection& conn, UpstreamFailure failure)
   owner_.reset();
   conn.force_close();
   if (owner) owner->on_upstream_failed(failure, response_started_, {});
+}
+
+void UpstreamConnection::on_connected(net::TcpConnection& conn) {
+  if (phase_ == Phase::kHead || phase_ == Phase::kBody) arm_timeout(conn);
 }
 
 void UpstreamConnection::on_write_complete(net::TcpConnection& /*conn*/) {

@@ -56,8 +56,9 @@ class UpstreamOwner {
 };
 
 struct UpstreamTimeouts {
-  uint32_t send_timeout_ms = 60'000;  // while the request is being written
-  uint32_t read_timeout_ms = 60'000;  // once it is written, waiting for response bytes
+  uint32_t handshake_timeout_ms = 5'000;  // a transport handshake (TLS) still in progress
+  uint32_t send_timeout_ms = 60'000;      // while the request is being written
+  uint32_t read_timeout_ms = 60'000;      // once it is written, waiting for response bytes
 };
 
 class UpstreamConnection final : public net::ConnectionHandler {
@@ -96,6 +97,7 @@ class UpstreamConnection final : public net::ConnectionHandler {
   bool idle() const { return phase_ == Phase::kIdle; }
 
   // --- net::ConnectionHandler ---------------------------------------------------------------
+  void on_connected(net::TcpConnection& conn) override;
   void on_data(net::TcpConnection& conn, net::Buffer& input) override;
   void on_write_complete(net::TcpConnection& conn) override;
   void on_peer_half_closed(net::TcpConnection& conn) override;
