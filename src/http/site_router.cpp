@@ -280,6 +280,8 @@ SiteRouter::SiteRouter(std::vector<Site> sites, SiteRouterOptions options) {
 
 size_t SiteRouter::site_count() const { return impl_->sites.size(); }
 
+const Site& SiteRouter::site(size_t i) const { return impl_->sites.at(i).site; }
+
 const SiteRouterOptions& SiteRouter::options() const { return impl_->options; }
 
 const SiteRouter::Impl::SiteEntry* SiteRouter::Impl::find_entry(std::string_view name) const {

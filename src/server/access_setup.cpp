@@ -30,6 +30,38 @@ http::TrustedProxies build_trusted_proxies(const std::vector<std::string>& netwo
   return http::TrustedProxies{std::move(*set), field};
 }
 
+namespace {
+
+AccessLimitInfo describe(std::string site, std::string route, const http::AccessPolicy& p) {
+  AccessLimitInfo info;
+  info.site = std::move(site);
+  info.route = std::move(route);
+  if (!p.rules.empty()) info.rules = p.rules.to_string();
+  if (p.rate_limit) {
+    const http::RateLimit& l = p.rate_limit->limit();
+    info.rate =
+        l.rate.to_string() + " burst " + std::to_string(l.burst) + " per " + l.key.to_string();
+    info.rate_rejected = p.rate_limit->rejected();
+  }
+  if (p.auth) info.auth_realm = p.auth->realm();
+  return info;
+}
+
+}  // namespace
+
+std::vector<AccessLimitInfo> describe_access(const http::SiteRouter& router) {
+  std::vector<AccessLimitInfo> out;
+  for (size_t i = 0; i < router.site_count(); ++i) {
+    const http::Site& site = router.site(i);
+    std::string name = site.hosts.empty() ? "(default)" : site.hosts.front();
+    if (!site.access.empty()) out.push_back(describe(name, "", site.access));
+    for (const http::Route& r : site.routes) {
+      if (!r.access.empty()) out.push_back(describe(name, r.path, r.access));
+    }
+  }
+  return out;
+}
+
 void write_access_log(const AccessLog& log, const http::AccessLogEntry& entry,
                       const http::TrustedProxies& trusted) {
   if (trusted.networks.empty() || entry.request == nullptr || entry.peer == nullptr) {

@@ -12,6 +12,7 @@ import subprocess
 
 from config_util import conf, read_lines, wait_until  # noqa: F401,F811 (conf is a fixture)
 from conftest import PORTICO, read_response
+from proxy_util import backends  # noqa: F401 (fixture)
 
 FORBIDDEN_BODY = b"403 Forbidden: access from your address is not allowed here.\n"
 
@@ -282,3 +283,43 @@ def test_run_refuses_an_unreadable_auth_file_with_status_2(conf, tmp_path):
     assert r.stderr.startswith(f"{path}:5:13: auth_file 'users.txt': ")
     assert len(r.stderr.strip().splitlines()) == 1
     assert not os.path.exists(tmp_path / "users.txt")
+
+
+# --- asynchronous (proxy) routes -------------------------------------------------------------
+
+PROXY_ROUTE = """
+[server]
+threads = 1
+trusted_proxies = ["127.0.0.2"]
+
+[[listen]]
+address = "127.0.0.1:0"
+
+[[site]]
+root = "www-a"
+
+[[site.route]]
+path = "/api/"
+proxy = {{ upstreams = ["{upstream}"], strip_prefix = "/api" }}
+deny = ["127.0.0.3", "203.0.113.0/24"]
+rate_limit = "1/min"
+rate_burst = 3
+"""
+
+
+def test_proxy_routes_enforce_the_same_rules(start_portico, conf, tmp_path, backends):
+    (upstream,) = backends(1)
+    p = start_portico("run", "-c", conf(PROXY_ROUTE.format(upstream=upstream.url)),
+                      cwd=str(tmp_path))
+    host, port = p.host_port
+    # A denied address and a denied client behind the trusted proxy never reach the upstream.
+    assert get(host, port, "/api/x", source="127.0.0.3")[0] == 403
+    assert get(host, port, "/api/x", fields=["X-Forwarded-For: 203.0.113.9"],
+               source="127.0.0.2")[0] == 403
+    # Everyone else is proxied until the burst is spent: exactly 3, then 429 with Retry-After.
+    answers = [get(host, port, "/api/x") for _ in range(5)]
+    assert [a[0] for a in answers] == [200, 200, 200, 429, 429]
+    assert b'"path": "/x"' in answers[0][2] or b'"path":"/x"' in answers[0][2]
+    assert 1 <= int(answers[3][1]["retry-after"]) <= 60
+    # The site's own files are not behind the route's rules.
+    assert get(host, port, "/index.html", source="127.0.0.3")[0] == 200

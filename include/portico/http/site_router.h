@@ -130,6 +130,8 @@ class SiteRouter {
   std::vector<const Route*> find_routes(const Site& site, std::string_view normalized_path) const;
 
   size_t site_count() const;
+  // The i-th site as built (i < site_count()), e.g. to show its routes' access limits.
+  const Site& site(size_t i) const;
   const SiteRouterOptions& options() const;
 
  private:
