@@ -3,12 +3,14 @@
 // connection counts): each worker thread gets its own, so nothing on the request path waits.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -23,12 +25,14 @@ class PerThread {
   PerThread(const PerThread&) = delete;
   PerThread& operator=(const PerThread&) = delete;
 
-  // This thread's instance, created on first use. A small direct-mapped per-thread cache keyed
-  // by a process-unique id makes repeat lookups lock-free; a miss (first use on this thread, or
-  // a slot taken by another PerThread) takes the mutex once.
+  // This thread's instance, created on first use. A per-thread table keyed by a process-unique
+  // id makes repeat lookups lock-free (one hash lookup); only a thread's first use of this
+  // object takes the mutex. Entries of destroyed objects are pruned as the table grows.
   T& local() const {
-    CacheSlot& slot = cache()[id_ % kCacheSlots];
-    if (slot.id == id_) return *static_cast<T*>(slot.instance);
+    Cache& cache = thread_cache();
+    if (auto it = cache.entries.find(id_); it != cache.entries.end()) {
+      return *static_cast<T*>(it->second.instance);
+    }
     T* found = nullptr;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -41,7 +45,11 @@ class PerThread {
         found = instances_.back().second.get();
       }
     }
-    slot = CacheSlot{id_, found};
+    if (cache.entries.size() >= cache.prune_at) {
+      std::erase_if(cache.entries, [](const auto& e) { return e.second.alive.expired(); });
+      cache.prune_at = std::max<size_t>(64, 2 * cache.entries.size());
+    }
+    cache.entries.emplace(id_, CacheEntry{alive_, found});
     return *found;
   }
 
@@ -54,24 +62,28 @@ class PerThread {
   }
 
  private:
-  struct CacheSlot {
-    uint64_t id = 0;  // 0: empty (ids start at 1)
-    void* instance = nullptr;
+  struct CacheEntry {
+    std::weak_ptr<void> alive;  // expires with the PerThread object
+    void* instance;
   };
-  static constexpr size_t kCacheSlots = 16;
+  struct Cache {
+    std::unordered_map<uint64_t, CacheEntry> entries;
+    size_t prune_at = 64;
+  };
 
-  static CacheSlot* cache() {
-    thread_local CacheSlot slots[kCacheSlots];
-    return slots;
+  static Cache& thread_cache() {
+    thread_local Cache cache;  // per T
+    return cache;
   }
   static uint64_t next_id() {
-    // Per T, like the cache: ids are never reused, so a stale slot never matches a new object.
+    // Per T, like the cache: ids are never reused, so a stale entry never matches a new object.
     static std::atomic<uint64_t> counter{1};
     return counter.fetch_add(1, std::memory_order_relaxed);
   }
 
   Factory make_;
   const uint64_t id_;
+  std::shared_ptr<void> alive_ = std::make_shared<char>(0);
   mutable std::mutex mutex_;
   mutable std::vector<std::pair<std::thread::id, std::unique_ptr<T>>> instances_;
 };
