@@ -12,7 +12,9 @@
 namespace portico::http {
 
 bool HttpConnection::start_exchange(net::TcpConnection& conn, net::Buffer& input) {
-  if (head_.method == Method::kOther || head_.form == TargetForm::kAsterisk ||
+  // Methods the server does not know itself (PATCH, PROPFIND ...) may still be an asynchronous
+  // route's business (a proxy forwards them); only without one do they get 501.
+  if (head_.form == TargetForm::kAsterisk ||
       (head_.method == Method::kTrace && config_.options->allow_trace)) {
     return false;  // answered by the connection itself
   }
@@ -123,9 +125,12 @@ void HttpConnection::feed_exchange(net::TcpConnection& conn, net::Buffer& input)
       arm_timer(conn, limits_.body_idle_timeout_ms);
     }
   }
-  // Paused by the handler, or the body is complete: bytes of a pipelined request wait in the
-  // socket until the exchange is over.
-  if (ex_paused_ || ex_body_done_) conn.pause_reading();
+  // Paused by the handler; or the body is complete and a pipelined request waits behind the
+  // exchange: held in the input buffer up to a bound, then in the socket. (Not pausing in the
+  // common case saves two epoll_ctl calls per proxied request.)
+  if (ex_paused_ || (ex_body_done_ && input.readable_bytes() > limits_.max_head_bytes())) {
+    conn.pause_reading();
+  }
 }
 
 void HttpConnection::deliver_body_end(net::TcpConnection& conn) {
@@ -193,8 +198,14 @@ void HttpConnection::complete_exchange(net::TcpConnection& conn, bool keep_alive
   drop_exchange(/*notify_gone=*/false);
   finish_exchange(conn, keep_alive);
   if (phase_ != Phase::kIdle) return;  // closing
-  // Pipelined requests held back while the exchange ran.
-  if (!waiting_for_drain_) conn.resume_reading();
+  // Pipelined requests held back while the exchange ran: resume_reading() hands buffered
+  // input over again, but only to a paused connection. (Inside process() the pass goes on.)
+  if (!waiting_for_drain_) {
+    if (process_depth_ == 0 && !conn.reading_paused() && conn.input_bytes() > 0) {
+      conn.pause_reading();
+    }
+    conn.resume_reading();
+  }
   after_exchange_call(conn);
 }
 
@@ -284,7 +295,11 @@ void HttpConnection::ex_send_head(net::TcpConnection& conn, const Response& head
   if (push_has_length_) r.set_declared_length(*content_length);
   write_response(conn, r, /*head_only=*/true, keep_alive, h.version,
                  /*chunked=*/!push_has_length_);
-  after_exchange_call(conn);
+  // The head waits in out_ for the first body bytes (a small response leaves in one write);
+  // if none come in this turn of the loop, it goes out alone.
+  if (process_depth_ == 0) {
+    conn.run_after(std::chrono::milliseconds(0), [this, &conn] { flush(conn); });
+  }
 }
 
 bool HttpConnection::ex_send_body(net::TcpConnection& conn, std::string_view data) {

@@ -35,7 +35,8 @@ class Exchange {
     // until resume_client_input() (backpressure toward a slower upstream).
     std::function<bool(std::string_view data)> on_client_data;
     // The request body is complete (at once for a request without one), or, in a tunnel, the
-    // client half-closed its side.
+    // client half-closed its side. Callbacks installed before upgrade() on a request without a
+    // body therefore see it twice: once for the (empty) body, once for the client's FIN.
     std::function<void()> on_client_end;
     // Output to the client that was over the window (send_body() returned false) has drained.
     std::function<void()> on_client_drain;

@@ -362,6 +362,18 @@ TEST(Exchange, ClientGoingAwayIsReportedOnce) {
   EXPECT_EQ(s.gone.load(), 1);
 }
 
+TEST(Exchange, MethodsTheServerDoesNotKnowReachAsyncRoutes) {
+  ExchangeServer s;
+  int fd = connect_to(s.port());
+  send_all(fd,
+           "PATCH /later/p HTTP/1.1\r\nHost: t\r\n\r\n"
+           "PATCH /sync HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  std::string resp = read_to_eof(fd);
+  EXPECT_NE(resp.find("later /later/p"), std::string::npos) << resp;
+  EXPECT_NE(resp.find("HTTP/1.1 501 Not Implemented"), std::string::npos) << resp;
+  ::close(fd);
+}
+
 TEST(Exchange, BufferedRoutesKeepTheirBodyLimit) {
   ExchangeServer s;
   int fd = connect_to(s.port());
