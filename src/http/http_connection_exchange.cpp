@@ -20,6 +20,7 @@ bool HttpConnection::start_exchange(net::TcpConnection& conn, net::Buffer& input
   }
   const AsyncHandler* handler = nullptr;
   {
+    info_.request_index = requests_;  // the probe is this request, as the dispatched one will be
     Request probe(head_, std::string_view(), info_);
     handler = config_.find_async(probe);
   }
