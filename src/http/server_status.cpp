@@ -50,11 +50,12 @@ void HttpConnection::describe(const net::TcpConnection& conn, int64_t now_ms,
     case Phase::kTunnel: out.phase = ConnectionPhase::kTunnel; break;
     case Phase::kClosing: out.phase = ConnectionPhase::kClosing; break;
   }
-  // The request line of the request in progress; none while idle or reading a new head.
-  if (phase_ != Phase::kHead && out.phase != ConnectionPhase::kIdle &&
-      out.phase != ConnectionPhase::kClosing) {
-    out.current_request = request_line_;
-  }
+  // The request line of the request in progress; none while idle or reading a new head. A
+  // closing connection still sending its last response is still answering that request.
+  bool answering =
+      out.phase == ConnectionPhase::kReading || out.phase == ConnectionPhase::kWriting ||
+      out.phase == ConnectionPhase::kTunnel || (out.phase == ConnectionPhase::kClosing && sending);
+  if (phase_ != Phase::kHead && answering) out.current_request = request_line_;
 }
 
 namespace {
@@ -88,10 +89,31 @@ ConnectionStatus describe_connection(net::TcpConnection& conn, int worker, int64
   return row;
 }
 
+void merge_upstreams(std::vector<UpstreamStatus>& all, std::vector<UpstreamStatus> mine) {
+  for (auto& u : mine) {
+    auto it = std::find_if(all.begin(), all.end(), [&u](const UpstreamStatus& x) {
+      return x.pool == u.pool && x.server == u.server;
+    });
+    if (it == all.end()) {
+      u.loops = 1;
+      u.up_loops = u.up ? 1 : 0;
+      all.push_back(std::move(u));
+      continue;
+    }
+    it->loops++;
+    if (u.up) it->up_loops++;
+    it->up = it->up && u.up;
+    it->active += u.active;
+    it->picks += u.picks;
+    it->failures += u.failures;
+  }
+}
+
 // On the reply loop: adds one loop's piece; the last one completes the gather.
 void merge(const std::shared_ptr<Gather>& g, WorkerStatus worker,
-           std::vector<ConnectionStatus> rows) {
+           std::vector<ConnectionStatus> rows, std::vector<UpstreamStatus> upstreams) {
   ServerStatus& s = g->status;
+  merge_upstreams(s.upstreams, std::move(upstreams));
   s.total_connections += worker.connections;
   s.workers.push_back(worker);
   for (auto& row : rows) {
@@ -111,6 +133,10 @@ void merge(const std::shared_ptr<Gather>& g, WorkerStatus worker,
                      return a.age_ms != b.age_ms ? a.age_ms > b.age_ms : a.id < b.id;
                    });
   if (s.connections.size() > g->options.max_rows) s.connections.resize(g->options.max_rows);
+  std::sort(s.upstreams.begin(), s.upstreams.end(),
+            [](const UpstreamStatus& a, const UpstreamStatus& b) {
+              return a.pool != b.pool ? a.pool < b.pool : a.server < b.server;
+            });
   auto done = std::move(g->done);
   done(std::move(s));
 }
@@ -133,7 +159,7 @@ void collect_server_status(const std::vector<net::EventLoop*>& loops, net::Event
   for (size_t i = 0; i < loops.size(); ++i) {
     net::EventLoop* loop = loops[i];
     int index = static_cast<int>(i);
-    loop->run_in_loop([g, loop, reply_loop, index] {
+    loop->run_in_loop([g, loop, reply_loop, index, probe = options.upstreams] {
       WorkerStatus worker;
       worker.index = index;
       worker.loop = loop->stats();
@@ -144,8 +170,12 @@ void collect_server_status(const std::vector<net::EventLoop*>& loops, net::Event
       loop->for_each_connection(
           [&](net::TcpConnection& c) { rows.push_back(describe_connection(c, index, now)); });
       // Every row counts toward the totals; the table keeps the oldest max_rows of them.
+      std::vector<UpstreamStatus> upstreams;
+      if (probe) probe(upstreams);
       reply_loop->run_in_loop(
-          [g, worker, rows = std::move(rows)]() mutable { merge(g, worker, std::move(rows)); });
+          [g, worker, rows = std::move(rows), upstreams = std::move(upstreams)]() mutable {
+            merge(g, worker, std::move(rows), std::move(upstreams));
+          });
     });
   }
 }

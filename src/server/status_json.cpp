@@ -255,7 +255,20 @@ std::string status_json(const StatusReport& r) {
     j.close('}');
   }
   j.close(']');
-  j.key("upstreams").open('[').close(']');
+  j.key("upstreams").open('[');
+  for (const auto& u : r.server.upstreams) {
+    j.open('{');
+    j.key("pool").str(u.pool);
+    j.key("server").str(u.server);
+    j.key("up").boolean(u.up);
+    j.key("up_loops").num(static_cast<uint64_t>(u.up_loops));
+    j.key("loops").num(static_cast<uint64_t>(u.loops));
+    j.key("active").num(static_cast<uint64_t>(u.active));
+    j.key("picks").num(u.picks);
+    j.key("failures").num(u.failures);
+    j.close('}');
+  }
+  j.close(']');
   j.close('}');
   std::string out = j.take();
   out += '\n';

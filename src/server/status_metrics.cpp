@@ -92,6 +92,32 @@ void write_connections(PrometheusWriter& w, const StatusReport& r) {
   }
 }
 
+void write_upstreams(PrometheusWriter& w, const StatusReport& r) {
+  const auto& ups = r.server.upstreams;
+  if (ups.empty()) return;
+  w.family("portico_upstream_up", "gauge",
+           "1 if every worker considers the upstream server up (health checks), else 0.");
+  for (const auto& u : ups) {
+    w.sample("portico_upstream_up", {{"pool", u.pool}, {"server", u.server}},
+             uint64_t{u.up ? 1u : 0u});
+  }
+  w.family("portico_upstream_active_requests", "gauge", "Requests in progress on the server.");
+  for (const auto& u : ups) {
+    w.sample("portico_upstream_active_requests", {{"pool", u.pool}, {"server", u.server}},
+             static_cast<uint64_t>(u.active));
+  }
+  w.family("portico_upstream_picks_total", "counter", "Times the balancer chose the server.");
+  for (const auto& u : ups) {
+    w.sample("portico_upstream_picks_total", {{"pool", u.pool}, {"server", u.server}}, u.picks);
+  }
+  w.family("portico_upstream_failures_total", "counter",
+           "Failed attempts to get a response from the server.");
+  for (const auto& u : ups) {
+    w.sample("portico_upstream_failures_total", {{"pool", u.pool}, {"server", u.server}},
+             u.failures);
+  }
+}
+
 }  // namespace
 
 std::string status_metrics(const StatusReport& r) {
@@ -110,6 +136,7 @@ std::string status_metrics(const StatusReport& r) {
            uint64_t{r.reload.last_result == "failed" ? 0u : 1u});
   write_requests(w, r);
   write_connections(w, r);
+  write_upstreams(w, r);
   return w.take();
 }
 

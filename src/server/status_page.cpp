@@ -83,7 +83,7 @@ td.req{max-width:420px;overflow:hidden;text-overflow:ellipsis}
 </style>)";
 
 // The script: polls JSON_URL every 2 s and redraws; all text goes in through textContent.
-constexpr std::string_view kScript = R"(<script>
+constexpr std::string_view kScript = R"JS(<script>
 (function () {
   "use strict";
   var url = document.body.getAttribute("data-json");
@@ -151,23 +151,40 @@ constexpr std::string_view kScript = R"(<script>
     rows("listener-rows", d.listeners, function (c, x) {
       c(x.address); c(x.sockets, true); c(x.accept_queue, true); c(x.backlog, true);
     });
-    rows("worker-rows", d.workers, function (c, x) {
-      c(x.index, true); c(x.connections, true); c(x.accepted, true);
-      c(bytes(x.bytes_read), true); c(bytes(x.bytes_written), true);
+    rows("upstream-rows", d.upstreams, function (c, x) {
+      c(x.pool); c(x.server);
+      c(x.up ? "up" : "down (" + (x.loops - x.up_loops) + "/" + x.loops + " workers)");
+c(x.active, true);
+c(x.picks, true);
+c(x.failures, true);
+});
+rows(
+    "worker-rows", d.workers, function(c, x) {
+      c(x.index, true);
+      c(x.connections, true);
+      c(x.accepted, true);
+      c(bytes(x.bytes_read), true);
+      c(bytes(x.bytes_written), true);
     });
-    set("updated", new Date(d.time).toLocaleTimeString());
-  }
-  function tick() {
-    fetch(url, {cache: "no-store", credentials: "same-origin"})
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-      .then(function (d) { render(d); document.body.setAttribute("data-updates", String(++updates)); })
-      .catch(function (e) { set("updated", "update failed: " + e.message); })
-      .then(function () { setTimeout(tick, 2000); });
-  }
-  var updates = 0;
-  setTimeout(tick, 2000);
+set("updated", new Date(d.time).toLocaleTimeString());
+}
+function tick() {
+  fetch(url, {cache : "no-store", credentials : "same-origin"})
+      .then(function(r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function(d) {
+        render(d);
+        document.body.setAttribute("data-updates", String(++updates));
+      })
+      .catch(function(e) { set("updated", "update failed: " + e.message); })
+      .then(function() { setTimeout(tick, 2000); });
+}
+var updates = 0;
+setTimeout(tick, 2000);
 })();
-</script>)";
+</script>)JS";
 
 void table_head(std::string& out, std::initializer_list<std::string_view> columns,
                 std::string_view body_id) {
@@ -312,7 +329,27 @@ std::string status_html(const StatusReport& r, std::string_view base_path) {
     out += "</tr>";
   }
   out += "</tbody></table></section>";
-  out += "<section><h2>Upstreams</h2><p class=muted>No upstream pools configured.</p></section>";
+  out += "<section><h2>Upstreams</h2>";
+  if (r.server.upstreams.empty()) {
+    out += "<p class=muted>No upstream pools configured.</p>";
+  } else {
+    table_head(out, {"pool", "server", "health", "#active", "#picks", "#failures"},
+               "upstream-rows");
+    for (const auto& u : r.server.upstreams) {
+      out += "<tr>";
+      td(out, u.pool);
+      td(out, u.server);
+      td(out, u.up ? "up"
+                   : "down (" + std::to_string(u.loops - u.up_loops) + "/" +
+                         std::to_string(u.loops) + " workers)");
+      td(out, std::to_string(u.active), true);
+      td(out, std::to_string(u.picks), true);
+      td(out, std::to_string(u.failures), true);
+      out += "</tr>";
+    }
+    out += "</tbody></table>";
+  }
+  out += "</section>";
   out += "</div>\n</main>\n";
   out += kScript;
   out += "\n</body></html>\n";

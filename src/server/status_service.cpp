@@ -121,6 +121,11 @@ void StatusService::sample(int64_t now_ms) {
   window_.add(now_ms, counts.total, counts.latency);
 }
 
+void StatusService::set_upstream_probe(http::UpstreamProbe probe) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  upstream_probe_ = std::move(probe);
+}
+
 void StatusService::note_reload(uint64_t generation, bool ok) {
   std::lock_guard<std::mutex> lock(mutex_);
   reload_.generation = generation;
@@ -179,9 +184,12 @@ void StatusService::handle(const std::shared_ptr<http::Exchange>& ex) {
   std::string_view rest = req.path().substr(options_.path.size());
   View view = rest == "/json" ? View::kJson : rest == "/metrics" ? View::kMetrics : View::kPage;
   std::vector<net::EventLoop*> loops;
+  http::CollectOptions collect;
+  collect.max_rows = options_.max_rows;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     loops = loops_;
+    collect.upstreams = upstream_probe_;
   }
   // Reading the (empty) request body to its end first keeps the connection open for the
   // page's next poll. The callbacks hold the exchange weakly: it owns them.
@@ -189,11 +197,9 @@ void StatusService::handle(const std::shared_ptr<http::Exchange>& ex) {
   ex->set_callbacks({
       .on_client_data = [](std::string_view) { return true; },
       .on_client_end =
-          [this, weak, loops, view] {
+          [this, weak, loops, view, collect] {
             std::shared_ptr<http::Exchange> ex = weak.lock();
             if (!ex) return;
-            http::CollectOptions collect;
-            collect.max_rows = options_.max_rows;
             http::collect_server_status(
                 loops, ex->loop(), collect, [this, ex, view](http::ServerStatus status) {
                   if (!ex->active()) return;

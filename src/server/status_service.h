@@ -62,6 +62,8 @@ class StatusService {
   void attach(http::Server& server);
   // The configuration facts shown (thread-safe).
   void set_reload_facts(ReloadFacts facts);
+  // How each loop lists its upstream servers (the proxy's pools); thread-safe, may be empty.
+  void set_upstream_probe(http::UpstreamProbe probe);
   // A reload finished: ok, serving `generation` now, or failed (the old one still runs).
   void note_reload(uint64_t generation, bool ok);
 
@@ -86,6 +88,7 @@ class StatusService {
 
   mutable std::mutex mutex_;  // status requests and the sampler only, never the request path
   std::vector<net::EventLoop*> loops_;       // guarded by mutex_
+  http::UpstreamProbe upstream_probe_;       // guarded by mutex_
   http::RequestWindow window_;               // guarded by mutex_
   ReloadFacts reload_;                       // guarded by mutex_
   mutable ListenerScanner scanner_;          // guarded by mutex_

@@ -51,6 +51,22 @@ struct ConnectionStatus {
   size_t queued_bytes = 0;  // output not yet handed to the kernel
 };
 
+// One upstream server as the loops see it: health checks and load accounting run per loop, so
+// each loop reports its own view and the views are merged by (pool, server).
+struct UpstreamStatus {
+  std::string pool;    // the pool (route) it belongs to
+  std::string server;  // its name (the address unless named)
+  bool up = true;      // merged: up on every loop that reports it
+  uint32_t up_loops = 0;
+  uint32_t loops = 0;     // loops that reported it
+  uint32_t active = 0;    // requests in progress, summed
+  uint64_t picks = 0;     // times chosen, summed
+  uint64_t failures = 0;  // failed attempts, summed
+};
+// Appends the upstream servers one loop knows (run on that loop's thread). Supplied by the
+// owner of the proxy handlers; a loop reports each (pool, server) at most once.
+using UpstreamProbe = std::function<void(std::vector<UpstreamStatus>& out)>;
+
 struct WorkerStatus {
   int index = 0;
   size_t connections = 0;
@@ -65,10 +81,12 @@ struct ServerStatus {
   std::array<size_t, kConnectionPhases> by_phase{};
   std::array<size_t, 16> by_tcp_state{};  // index: the kernel's TCP state number (1..12)
   size_t requests_in_flight = 0;          // connections reading a request or writing a response
+  std::vector<UpstreamStatus> upstreams;  // sorted by pool, server
 };
 
 struct CollectOptions {
-  size_t max_rows = 500;  // rows in ServerStatus::connections
+  size_t max_rows = 500;    // rows in ServerStatus::connections
+  UpstreamProbe upstreams;  // may be empty
 };
 
 // Posts a task to every loop (each reads its own connections on its own thread) and calls

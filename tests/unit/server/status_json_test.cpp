@@ -29,6 +29,14 @@ TEST(StatusJsonTest, WritesCountsAndRows) {
   EXPECT_NE(json.find("\"by_tcp_state\":{\"ESTABLISHED\":0,\"CLOSE_WAIT\":1}"), std::string::npos);
 }
 
+TEST(StatusJsonTest, WritesUpstreams) {
+  std::string json = status_json(testing::sample_report());
+  EXPECT_NE(json.find("\"upstreams\":[{\"pool\":\"api\",\"server\":\"10.0.0.1:9000\",\"up\":false,"
+                      "\"up_loops\":1,\"loops\":2,\"active\":4,\"picks\":99,\"failures\":7}]"),
+            std::string::npos)
+      << json;
+}
+
 TEST(StatusJsonTest, EscapesStringsSoTheDocumentStaysValid) {
   StatusReport r = testing::sample_report();
   r.server.connections[0].current_request = "GET /\"\\\x01\xff HTTP/1.1";

@@ -55,6 +55,19 @@ TEST(StatusMetricsTest, ReportsConnectionsListenersAndConfig) {
   EXPECT_EQ(doc.value("portico_build_info", {{"version", "0.1.0"}}), 1);
 }
 
+TEST(StatusMetricsTest, ReportsUpstreamServers) {
+  auto doc = parse_prometheus_text(status_metrics(testing::sample_report()));
+  ASSERT_EQ(doc.error, "");
+  std::map<std::string, std::string> labels = {{"pool", "api"}, {"server", "10.0.0.1:9000"}};
+  EXPECT_EQ(doc.value("portico_upstream_up", labels), 0);
+  EXPECT_EQ(doc.value("portico_upstream_active_requests", labels), 4);
+  EXPECT_EQ(doc.value("portico_upstream_picks_total", labels), 99);
+  EXPECT_EQ(doc.value("portico_upstream_failures_total", labels), 7);
+  EXPECT_EQ(
+      parse_prometheus_text(status_metrics(StatusReport{})).families.count("portico_upstream_up"),
+      0u);
+}
+
 TEST(StatusMetricsTest, AFailedReloadShowsAsZero) {
   StatusReport r = testing::sample_report();
   r.reload.last_result = "failed";

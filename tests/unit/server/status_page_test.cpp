@@ -45,6 +45,14 @@ TEST(StatusPageTest, LoadsNothingFromElsewhere) {
   EXPECT_NE(html.find("<link rel=icon href=\"data:,\">"), std::string::npos);  // no favicon fetch
 }
 
+TEST(StatusPageTest, ShowsUpstreamHealth) {
+  std::string html = status_html(testing::sample_report(), "/_portico");
+  EXPECT_NE(html.find("<td>api</td><td>10.0.0.1:9000</td><td>down (1/2 workers)</td>"),
+            std::string::npos);
+  EXPECT_EQ(status_html(StatusReport{}, "/s").find("<tbody id=\"upstream-rows\">"),
+            std::string::npos);
+}
+
 TEST(StatusPageTest, SaysWhenTheTableIsTruncated) {
   StatusReport r = testing::sample_report();
   r.server.total_connections = 900;

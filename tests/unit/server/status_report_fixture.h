@@ -51,6 +51,14 @@ inline StatusReport sample_report() {
   r.server.by_tcp_state[8] = 1;
   r.server.requests_in_flight = 1;
   r.server.workers.push_back({.index = 0, .connections = 1});
+  r.server.upstreams.push_back({.pool = "api",
+                                .server = "10.0.0.1:9000",
+                                .up = false,
+                                .up_loops = 1,
+                                .loops = 2,
+                                .active = 4,
+                                .picks = 99,
+                                .failures = 7});
   r.listeners.push_back(
       {.address = "127.0.0.1:8080", .sockets = 2, .accept_queue = 3, .backlog = 1022});
   return r;
