@@ -309,6 +309,10 @@ void write_upstream_request_head(const http::RequestHead& request, const Forward
       continue;
     }
     if (options.set_request_headers.contains(f.name)) continue;
+    if (!context.request_id.empty() && !options.request_id_header.empty() &&
+        iequals(f.name, options.request_id_header)) {
+      continue;  // replaced by the id portico logs (the same value when the client's was valid)
+    }
     if (trace_or_options && iequals(f.name, "max-forwards")) {
       // RFC 9110 7.6.2: decrement; a value that is not 1*DIGIT is dropped. 0 is answered by the
       // proxy (max_forwards_exhausted) and never reaches here.
@@ -356,6 +360,10 @@ void write_upstream_request_head(const http::RequestHead& request, const Forward
   if (!forwarded.empty()) append_field(out, "Forwarded", forwarded);
   if (options.via) append_element(via, via_element(request.version, options.via_pseudonym));
   if (!via.empty()) append_field(out, "Via", via);
+  if (!context.request_id.empty() && !options.request_id_header.empty() &&
+      !options.set_request_headers.contains(options.request_id_header)) {
+    append_field(out, options.request_id_header, context.request_id);
+  }
   for (const auto& f : options.set_request_headers.fields()) {
     if (!f.value.empty()) append_field(out, f.name, f.value);
   }

@@ -199,6 +199,7 @@ void ProxyRequest::send_request(net::TcpConnection& conn) {
   ctx.client_tls = req.is_secure();
   ctx.upstream_authority = worker_->shared().urls[*server_].authority;
   ctx.upgrade = upgrade_;
+  ctx.request_id = req.request_id();
   std::string head;
   write_upstream_request_head(req.head(), ctx, options_.forward, framing_,
                               req.head().content_length, head);

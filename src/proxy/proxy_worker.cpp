@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "portico/base/log.h"
+#include "portico/proxy/proxy_handler.h"
 #include "proxy/upstream_connection.h"
 
 namespace portico::proxy {
@@ -163,6 +164,27 @@ void ProxyWorker::park(net::TcpConnection& conn, size_t server) {
   const uint64_t evicted = pool_->put(server, conn.id(), loop_->now_ms());
   if (evicted != 0) {
     if (net::TcpConnection* c = loop_->find_connection(evicted)) c->force_close();
+  }
+}
+
+void append_upstream_status(std::vector<http::UpstreamStatus>& out) {
+  for (const auto& [id, worker] : registry().workers) {
+    if (worker->route_expired()) continue;  // replaced by a reload: going away
+    const std::string pool =
+        worker->options().name.empty() ? "proxy-" + std::to_string(id) : worker->options().name;
+    const UpstreamSet& set = worker->set();
+    for (size_t i = 0; i < set.size(); ++i) {
+      http::UpstreamStatus u;
+      u.pool = pool;
+      u.server = set.server(i).name;
+      u.up = set.is_up(i);
+      u.up_loops = u.up ? 1 : 0;
+      u.loops = 1;
+      u.active = set.state(i).active;
+      u.picks = set.state(i).picks;
+      u.failures = worker->health().failures_total(i);
+      out.push_back(std::move(u));
+    }
   }
 }
 

@@ -54,6 +54,8 @@ class ProxyWorker {
   // Null when every upstream is an IP literal.
   DnsResolver* resolver() { return resolver_.get(); }
   const std::shared_ptr<UpstreamPool>& pool() const { return pool_; }
+  // The route was replaced by a reload (the worker is being torn down).
+  bool route_expired() const { return route_.expired(); }
 
   // An idle pooled connection to `server` that is still open, or null.
   net::TcpConnection* take_idle(size_t server);

@@ -120,7 +120,10 @@ bool ActiveHealthState::record(ProbeOutcome outcome) {
 
 UpstreamHealth::UpstreamHealth(UpstreamSet& set, PassiveHealthOptions passive,
                                const ActiveCheckOptions* active)
-    : set_(set), passive_(set.size(), passive), admin_down_(set.size(), false) {
+    : set_(set),
+      passive_(set.size(), passive),
+      admin_down_(set.size(), false),
+      failures_total_(set.size(), 0) {
   if (active != nullptr) active_.assign(set.size(), ActiveHealthState(*active));
   for (size_t i = 0; i < set.size(); ++i) apply(i, 0);
 }
@@ -138,6 +141,7 @@ HealthVerdict UpstreamHealth::verdict(size_t i, int64_t now_ms) const {
 }
 
 void UpstreamHealth::request_failed(size_t i, int64_t now_ms) {
+  ++failures_total_[i];
   if (passive_.record_failure(i, now_ms)) {
     LOG_WARN("upstream %s: down for %u ms after %u failed request(s)", set_.server(i).name.c_str(),
              passive_.options().down_ms, std::max<uint32_t>(passive_.options().max_fails, 1));

@@ -15,6 +15,7 @@
 #include "portico/base/log.h"
 #include "portico/http/server.h"
 #include "portico/proxy/forward_proxy.h"
+#include "portico/proxy/proxy_handler.h"
 #include "server/access_setup.h"
 #include "server/cli.h"
 #include "server/config_loader.h"
@@ -133,6 +134,7 @@ int Daemon::run() {
       so.path = config.status.path;
       so.allow = *net::NetworkSet::parse(config.status.allow);  // checked by the loader
       status_ = std::make_unique<StatusService>(std::move(so));
+      status_->set_upstream_probe(proxy::append_upstream_status);  // the proxy routes' servers
     }
     cell_.publish(build_runtime(loaded.config, nullptr, generation_));
     std::vector<std::shared_ptr<TlsSlot>> slots;

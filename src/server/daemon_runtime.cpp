@@ -45,13 +45,16 @@ http::Route build_route(const RouteConfig& rc, const SiteConfig& site,
                                    fixed->content_type};
   } else if (const auto* po = std::get_if<proxy::ProxyOptions>(&rc.handler)) {
     // Per-loop state is built on each worker's first request; a reload builds a new route.
-    r.action = proxy::make_proxy_handler(*po);
+    proxy::ProxyOptions named = *po;
+    if (named.name.empty()) {  // the status page's pool name: "host/path"
+      named.name = (site.hosts.empty() ? std::string("default") : site.hosts.front()) + rc.path;
+    }
+    r.action = proxy::make_proxy_handler(std::move(named));
   } else {
     // The site's own static files (shared by every route that uses them).
     if (!site_files) throw std::invalid_argument("route '" + rc.path + "' has no handler");
     r.action = *site_files;
   }
-  (void)site;
   return r;
 }
 

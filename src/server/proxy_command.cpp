@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <optional>
 
 #include "base/build_info.h"
 #include "portico/base/log.h"
@@ -130,6 +131,7 @@ void add_proxy_command(CLI::App& app, ProxyCommandOptions& o) {
       ->check(CLI::IsMember({"epoll", "poll"}));
   cmd->add_option("--access-log", o.access_log, "Access log file, '-' for stdout");
   cmd->add_option("--error-log", o.error_log, "Error log file (default: stderr)");
+  add_status_flags(*cmd, o.status);
   cmd->add_option("--log-level", o.log_level, "Error log level")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 }
@@ -143,6 +145,11 @@ int run_proxy(const ProxyCommandOptions& o) {
   }
   proxy::ProxyOptions popts;
   if (!build_options(o, popts)) return kExitUsage;
+  popts.name = "proxy";
+  // The id a client sent in --request-id-header (or the one portico made) goes upstream in it.
+  if (!o.status.request_id_header.empty()) {
+    popts.forward.request_id_header = o.status.request_id_header;
+  }
   http::AsyncHandler handler;
   try {
     handler = proxy::make_proxy_handler(popts);
@@ -156,6 +163,12 @@ int run_proxy(const ProxyCommandOptions& o) {
   options.threads = o.threads;
   options.backend = o.event_backend == "poll" ? net::Backend::kPoll : net::Backend::kEpoll;
   options.server_header = std::string("portico/") + build::kVersion;
+  std::optional<StatusOptions> status_options;
+  if (std::string err; !apply_status_flags(o.status, &status_options, options, &err)) {
+    std::fprintf(stderr, "portico: %s\n", err.c_str());
+    return kExitUsage;
+  }
+  std::unique_ptr<StatusService> status;  // before the server: it runs on the server's loops
   std::unique_ptr<AccessLog> access_log;
   try {
     if (!o.access_log.empty()) {
@@ -170,9 +183,24 @@ int run_proxy(const ProxyCommandOptions& o) {
       const AccessLog* log = access_log.get();
       options.access_log = [log](const http::AccessLogEntry& e) { log->write(e); };
     }
+    if (status_options) {
+      status = std::make_unique<StatusService>(std::move(*status_options));
+      status->set_upstream_probe(proxy::append_upstream_status);
+      options.access_log = status->count_then(std::move(options.access_log));
+    }
     http::Server server(std::move(options));
     server.router().mount_async("/", handler);
+    if (status) {
+      // The status path first; every other request goes upstream.
+      const StatusService* s = status.get();
+      const http::Router* router = &server.router();
+      server.set_async_lookup([s, router](const http::Request& r) -> const http::AsyncHandler* {
+        if (const http::AsyncHandler* h = s->find(r)) return h;
+        return router->find_async(r);
+      });
+    }
     server.start();
+    if (status) status->attach(server);
     for (const auto& a : server.listen_addresses()) {
       LOG_INFO("listening on http://%s/ (proxy to %zu upstream(s), balance %s)",
                a.to_string().c_str(), popts.upstreams.size(), o.balance.c_str());

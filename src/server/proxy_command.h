@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "server/status_flags.h"
+
 namespace CLI {
 class App;
 }
@@ -33,6 +35,8 @@ struct ProxyCommandOptions {
   std::string access_log;
   std::string error_log;
   std::string log_level = "info";
+  // Status page, request ids, slow request log (server/status_flags.h, docs/status.md).
+  StatusFlags status;
 };
 
 // Registers the `proxy` subcommand.

@@ -43,6 +43,10 @@ struct ForwardOptions {
   // RFC 9110 7.6.3: a proxy MUST add Via. The pseudonym stands in for this proxy's host name.
   bool via = true;
   std::string via_pseudonym = "portico";
+  // The request id (the one the client sent when valid, else the one portico made; see
+  // ServerOptions::request_id_header) is passed upstream in this field, replacing the client's,
+  // so upstream logs can be joined with portico's. Empty: not sent.
+  std::string request_id_header = "X-Request-Id";
   // Fields set on every upstream request after all of the above (a field of the same name is
   // replaced); an empty value removes the field instead.
   http::Headers set_request_headers;
@@ -60,6 +64,8 @@ struct ForwardContext {
   // Tunnelling an Upgrade (WebSocket): Upgrade is forwarded with "Connection: upgrade" instead
   // of being removed as hop-by-hop (RFC 9110 7.8).
   bool upgrade = false;
+  // This request's id (http::Request::request_id()); empty: none is sent.
+  std::string_view request_id;
 };
 
 // How the request body is framed on the upstream connection; the proxy re-frames, so the

@@ -60,6 +60,9 @@ struct ProxyOptions {
   uint32_t read_timeout_ms = 60'000;    // waiting for response bytes (504 after)
   // Idle keep-alive connections kept per upstream server and per worker, and how long each
   // may stay idle before it is closed.
+  // The pool's name on the status page and in metrics (portico_upstream_up{pool=...}); empty:
+  // "proxy-N".
+  std::string name;
   uint32_t pool_max_idle = 32;
   uint32_t pool_idle_timeout_ms = 60'000;
   // Further servers tried after a failure before any response byte (idempotent requests).

@@ -130,6 +130,8 @@ class UpstreamHealth {
   int64_t refresh(int64_t now_ms);
 
   HealthVerdict verdict(size_t i, int64_t now_ms) const;
+  // Failed requests to server i since the set was built (the status page's failures).
+  uint64_t failures_total(size_t i) const { return failures_total_[i]; }
   const PassiveHealth& passive() const { return passive_; }
   bool active_enabled() const { return !active_.empty(); }
   // Server i's active-check machine; null when active checks are off.
@@ -144,6 +146,7 @@ class UpstreamHealth {
   PassiveHealth passive_;
   std::vector<ActiveHealthState> active_;  // empty when active checks are off
   std::vector<bool> admin_down_;
+  std::vector<uint64_t> failures_total_;
 };
 
 }  // namespace portico::proxy

@@ -82,6 +82,24 @@ TEST(ForwardHeadersTest, WritesAnHttp11RequestWithHostFirstAndFieldsInOrder) {
   EXPECT_EQ(u.head.headers[3].name, "X-A");
 }
 
+TEST(ForwardHeadersTest, PassesTheRequestIdUpstreamInPlaceOfTheClients) {
+  const auto req =
+      client_request("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: client-id\r\nX-Kept: k\r\n\r\n");
+  ForwardContext ctx = context();
+  ctx.request_id = "5f0c9a2e-1b-3";
+  EXPECT_EQ(forward(req, ctx, ForwardOptions{}).one("X-Request-Id"), "5f0c9a2e-1b-3");
+  ForwardOptions renamed;
+  renamed.request_id_header = "X-Trace";
+  const Upstream u = forward(req, ctx, renamed);
+  EXPECT_EQ(u.one("X-Trace"), "5f0c9a2e-1b-3");
+  EXPECT_EQ(u.one("X-Request-Id"), "client-id");  // an ordinary field now
+  ForwardOptions off;
+  off.request_id_header.clear();
+  EXPECT_EQ(forward(req, ctx, off).one("X-Request-Id"), "client-id");
+  // Without an id (the forward proxy sends none to origins) the client's field passes as is.
+  EXPECT_EQ(forward(req, context(), ForwardOptions{}).one("X-Request-Id"), "client-id");
+}
+
 TEST(ForwardHeadersTest, RemovesHopByHopFieldsAndThoseNamedInConnection) {
   const auto req = client_request(
       "GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, X-Secret, x-other\r\n"
