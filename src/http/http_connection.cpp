@@ -308,10 +308,14 @@ void HttpConnection::begin_stream(net::TcpConnection& conn, const Response& resp
   pump_stream(conn);
 }
 
-void HttpConnection::write_tunnel_head(const Response& response) {
+void HttpConnection::write_tunnel_head(const Response& response, bool connect) {
   // RFC 9110 9.3.6 / 15.2.2: a 2xx to CONNECT and a 101 carry no body framing; the bytes after
   // the empty line belong to the tunnel.
-  append_status_line(out_, response.status());
+  if (connect && response.status() == Status::kOk) {
+    out_ += "HTTP/1.1 200 Connection established\r\n";  // the phrase proxies conventionally use
+  } else {
+    append_status_line(out_, response.status());
+  }
   if (!config_.server_header.empty() && !response.headers().contains("Server")) {
     out_ += "Server: ";
     out_ += config_.server_header;

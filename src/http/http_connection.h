@@ -84,7 +84,8 @@ class HttpConnection final : public net::ConnectionHandler {
   void ex_abort(net::TcpConnection& conn);
   void ex_upgrade(net::TcpConnection& conn, const Response& response);
   void ex_close_tunnel(net::TcpConnection& conn);
-  void write_tunnel_head(const Response& response);
+  // connect: the answer to CONNECT (a 200 reads "200 Connection established").
+  void write_tunnel_head(const Response& response, bool connect);
   // Runs deliver steps that cannot run inside the handler's own call (on the next loop turn).
   void poke_exchange_soon(net::TcpConnection& conn);
   void log_tunnel();

@@ -397,7 +397,7 @@ void HttpConnection::ex_upgrade(net::TcpConnection& conn, const Response& respon
   r.clear_body();
   ex->filter(r);
   ex_responded_ = true;
-  write_tunnel_head(r);
+  write_tunnel_head(r, ex->head().method == Method::kConnect);
   push_status_ = r.status();
   push_bytes_ = 0;
   phase_ = Phase::kTunnel;

@@ -301,6 +301,7 @@ def test_proxy_authentication_missing_wrong_and_right(fwd, tmp_path, echo_server
     good = base64.b64encode(b"alice:s3cret-pass").decode()
     s, status, head = connect_through(proxy, target, [("Proxy-Authorization", "Basic " + good)])
     assert status == 200, head
+    assert head.startswith(b"HTTP/1.1 200 Connection established\r\n"), head
     s.sendall(b"ping")
     assert s.recv(4) == b"ping"
     s.close()
