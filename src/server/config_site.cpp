@@ -21,13 +21,13 @@ const TableSchema kSiteSchema{
      // access control (config_access.cpp)
      "allow", "deny", "access_rules", "rate_limit", "rate_burst", "rate_key", "auth_file",
      "auth_realm"}};
-const TableSchema kRouteSchema{
-    "[[site.route]]",
-    {"path", "match", "root", "index", "browse", "uploads", "dotfiles", "symlinks", "redirect",
-     "respond", "proxy", "methods", "headers", "remove_headers", "cache_control", "expires", "max_body_size",
-     // access control (config_access.cpp)
-     "allow", "deny", "access_rules", "rate_limit", "rate_burst", "rate_key", "auth_file",
-     "auth_realm"}};
+const TableSchema kRouteSchema{"[[site.route]]",
+                               {"path", "match", "root", "index", "browse", "uploads", "dotfiles",
+                                "symlinks", "redirect", "respond", "proxy", "methods", "headers",
+                                "remove_headers", "cache_control", "expires", "max_body_size",
+                                // access control (config_access.cpp)
+                                "allow", "deny", "access_rules", "rate_limit", "rate_burst",
+                                "rate_key", "auth_file", "auth_realm"}};
 const TableSchema kRedirectSchema{"'redirect'", {"to", "status"}};
 const TableSchema kRespondSchema{"'respond'", {"status", "body", "file", "content_type"}};
 const TableSchema kHstsSchema{"'hsts'", {"max_age", "include_subdomains"}};
