@@ -12,6 +12,7 @@
 #include "server/compression_flags.h"
 #include "server/config_commands.h"
 #include "server/forward_proxy_command.h"
+#include "server/logging.h"
 #include "server/passwd_command.h"
 #include "server/proxy_command.h"
 #include "server/serve_command.h"
@@ -43,9 +44,7 @@ void add_serve(CLI::App& app, ServeOptions& o) {
   serve->add_flag("--allow-trace", o.allow_trace, "Answer TRACE (without Cookie/Authorization)");
   serve->add_option("--access-log", o.access_log,
                     "Access log file in combined format, - for stdout");
-  serve->add_option("--error-log", o.error_log, "Error log file (default: stderr)");
-  serve->add_option("--log-level", o.log_level, "Error log level")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  add_error_log_flags(*serve, o.error_log, o.log_level);
   serve->add_option("--server-header", o.server_header, "Server field value ('' omits it)");
   serve->add_flag("--hide-version", o.hide_version, "Send 'portico' without the version");
   serve->add_option("--header-timeout", o.header_timeout,

@@ -112,9 +112,7 @@ void add_forward_proxy_command(CLI::App& app, ForwardProxyCommandOptions& o) {
   cmd->add_option("--access-log-format", o.access_log_format,
                   "combined (with the proxy's note appended) or json")
       ->check(CLI::IsMember({"combined", "json"}));
-  cmd->add_option("--error-log", o.error_log, "Error log file (default: stderr)");
-  cmd->add_option("--log-level", o.log_level, "Error log level")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  add_error_log_flags(*cmd, o.error_log, o.log_level);
 }
 
 int run_forward_proxy(const ForwardProxyCommandOptions& o) {

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <memory>
 
 #include "portico/base/log.h"
@@ -37,6 +38,12 @@ void setup_error_log(const std::string& path, const std::string& level) {
                                                           : spdlog::level::err;
     logger->log(sl, "{}", msg);
   });
+}
+
+void add_error_log_flags(CLI::App& cmd, std::string& error_log, std::string& log_level) {
+  cmd.add_option("--error-log", error_log, "Error log file (default: stderr)");
+  cmd.add_option("--log-level", log_level, "Error log level")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 }
 
 }  // namespace portico::server

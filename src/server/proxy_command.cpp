@@ -130,10 +130,8 @@ void add_proxy_command(CLI::App& app, ProxyCommandOptions& o) {
   cmd->add_option("--event-backend", o.event_backend, "Event backend")
       ->check(CLI::IsMember({"epoll", "poll"}));
   cmd->add_option("--access-log", o.access_log, "Access log file, '-' for stdout");
-  cmd->add_option("--error-log", o.error_log, "Error log file (default: stderr)");
+  add_error_log_flags(*cmd, o.error_log, o.log_level);
   add_status_flags(*cmd, o.status);
-  cmd->add_option("--log-level", o.log_level, "Error log level")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
 }
 
 int run_proxy(const ProxyCommandOptions& o) {
